@@ -1,0 +1,1 @@
+"""A local Regal account: the events API, profiles and reporting webhooks."""

@@ -1,0 +1,1 @@
+"""A local Salesforce org: REST, OAuth, SOQL/SOSL and the Pub/Sub API."""
