@@ -1,0 +1,364 @@
+"""Durable work queues with leases and strict order per ordering key.
+
+An item is `pending` until a worker acknowledges it (`done`) or gives
+up on it (`dead`). A pending item with a live lease is in flight. Done
+items keep their row, without payload, so that their idempotency key
+still turns a late duplicate into a no-op until `purge_done`.
+"""
+
+from __future__ import annotations
+
+# SQL here is assembled from constants and placeholder counts only;
+# every value travels as a bound parameter.
+# ruff: noqa: S608
+from collections.abc import Sequence
+
+from regalsync.errors import InvalidInput
+from regalsync.storage._component import Component
+from regalsync.storage._models import (
+    ClaimedItem,
+    DeadLetter,
+    QueueItem,
+    QueueItemNotFound,
+    QueueStats,
+)
+from regalsync.storage._sql import Row, Tx, chunked, placeholders
+
+__all__ = ["QueueStore"]
+
+_INSERT = (
+    "INSERT INTO queue_items (queue, tenant, idempotency_key,"
+    " ordering_key, payload, available_at, enqueued_at) VALUES {rows}"
+    " ON CONFLICT (queue, tenant, idempotency_key) DO NOTHING"
+    " RETURNING tenant, idempotency_key"
+)
+
+# The oldest pending item of each ordering key is its head; only heads
+# are claimable, so a key's next item waits while its head is leased,
+# delayed for a retry, or merely not yet committed by another claimer.
+_CLAIM = """
+WITH picked AS (
+  SELECT q.id FROM queue_items q
+  WHERE q.queue = ? AND q.state = 'pending' AND q.available_at <= ?
+    AND (q.lease_until IS NULL OR q.lease_until <= ?)
+    AND q.id = (
+      SELECT min(h.id) FROM queue_items h
+      WHERE h.queue = q.queue AND h.tenant = q.tenant
+        AND h.ordering_key = q.ordering_key AND h.state = 'pending')
+  ORDER BY q.id LIMIT ? {skip_locked}
+)
+UPDATE queue_items
+SET leased_by = ?, lease_until = ?, attempts = attempts + 1
+WHERE id IN (SELECT id FROM picked)
+RETURNING id, tenant, idempotency_key, ordering_key, payload, attempts,
+  enqueued_at, lease_until, last_error
+"""
+
+_STATS = """
+SELECT
+  SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN state = 'pending' AND lease_until > ? THEN 1 ELSE 0 END),
+  SUM(CASE WHEN state = 'dead' THEN 1 ELSE 0 END),
+  MIN(CASE WHEN state = 'pending' THEN enqueued_at END)
+FROM queue_items
+WHERE queue = ? AND state IN ('pending', 'dead') {tenant_filter}
+"""
+
+_DEAD_COLUMNS = (
+    "id, tenant, idempotency_key, ordering_key, payload, attempts,"
+    " last_error, finished_at"
+)
+
+
+class QueueStore(Component):
+    """Offer, claim and settle work items in named queues."""
+
+    async def enqueue(
+        self, queue: str, items: Sequence[QueueItem]
+    ) -> list[bool]:
+        """Add items in one transaction; return, per item, whether it is
+        new (False: its idempotency key was already in the queue)."""
+        now = self._clock()
+
+        async def work(tx: Tx) -> list[bool]:
+            return await _insert(tx, queue, items, now)
+
+        return await self._backend.run(work)
+
+    async def claim(
+        self, queue: str, *, worker: str, limit: int, lease_seconds: float
+    ) -> list[ClaimedItem]:
+        """Lease up to `limit` items to `worker`, oldest first, at most
+        one per ordering key and only the oldest pending one of each."""
+        if limit < 1 or lease_seconds <= 0:
+            raise InvalidInput("limit and lease_seconds must be positive")
+        now = self._clock()
+        sql = _CLAIM.format(skip_locked=self._backend.dialect.skip_locked)
+        params = (queue, now, now, limit, worker, now + lease_seconds)
+
+        async def work(tx: Tx) -> list[Row]:
+            return await tx.fetch(sql, params)
+
+        rows = await self._backend.run(work)
+
+        return sorted((_claimed(queue, row) for row in rows), key=_by_id)
+
+    async def ack(self, queue: str, ids: Sequence[int]) -> int:
+        """Mark items done; return how many were still pending."""
+        now = self._clock()
+
+        async def work(tx: Tx) -> int:
+            return await _finish(tx, queue, ids, now)
+
+        return await self._backend.run(work)
+
+    async def retry(
+        self,
+        queue: str,
+        ids: Sequence[int],
+        *,
+        delay_seconds: float,
+        error: str,
+    ) -> int:
+        """Release items to be claimed again after `delay_seconds`; they
+        keep their place at the head of their ordering key."""
+        now = self._clock()
+        sql = (
+            "UPDATE queue_items SET available_at = ?, last_error = ?,"
+            " leased_by = NULL, lease_until = NULL"
+            " WHERE queue = ? AND state = 'pending' AND id IN ({ids})"
+        )
+        head = (now + max(delay_seconds, 0.0), error, queue)
+
+        async def work(tx: Tx) -> int:
+            return await _update_ids(tx, sql, head, ids)
+
+        return await self._backend.run(work)
+
+    async def dead_letter(
+        self, queue: str, ids: Sequence[int], reason: str
+    ) -> int:
+        """Take items out of the queue for an operator to look at; the
+        next item of each ordering key becomes claimable."""
+        now = self._clock()
+        sql = (
+            "UPDATE queue_items SET state = 'dead', last_error = ?,"
+            " finished_at = ?, leased_by = NULL, lease_until = NULL"
+            " WHERE queue = ? AND state = 'pending' AND id IN ({ids})"
+        )
+
+        async def work(tx: Tx) -> int:
+            return await _update_ids(tx, sql, (reason, now, queue), ids)
+
+        return await self._backend.run(work)
+
+    async def move(
+        self,
+        from_queue: str,
+        ids: Sequence[int],
+        to_queue: str,
+        items: Sequence[QueueItem],
+    ) -> list[bool]:
+        """Enqueue `items` downstream and acknowledge `ids` upstream in
+        one transaction; return the enqueue result per item.
+
+        Raise QueueItemNotFound, changing nothing, when an upstream item
+        is no longer pending.
+        """
+        now = self._clock()
+        wanted = len(set(ids))
+
+        async def work(tx: Tx) -> list[bool]:
+            accepted = await _insert(tx, to_queue, items, now)
+            if await _finish(tx, from_queue, ids, now) != wanted:
+                raise QueueItemNotFound(
+                    f"an item of queue {from_queue!r} is no longer pending"
+                )
+            return accepted
+
+        return await self._backend.run(work)
+
+    async def depth(self, queue: str, tenant: str | None = None) -> QueueStats:
+        """Count waiting, in-flight and dead items and the oldest wait."""
+        now = self._clock()
+        tenant_filter = "" if tenant is None else "AND tenant = ?"
+        sql = _STATS.format(tenant_filter=tenant_filter)
+        params: tuple[object, ...] = (now, queue)
+        if tenant is not None:
+            params += (tenant,)
+
+        async def work(tx: Tx) -> list[Row]:
+            return await tx.fetch(sql, params)
+
+        pending, in_flight, dead, oldest = (await self._backend.run(
+            work, write=False
+        ))[0]
+        age = None if oldest is None else max(now - oldest, 0.0)
+
+        return QueueStats(
+            pending=int(pending or 0) - int(in_flight or 0),
+            in_flight=int(in_flight or 0),
+            dead=int(dead or 0),
+            oldest_age_seconds=age,
+        )
+
+    async def list_dead_letters(
+        self, queue: str, tenant: str, *, limit: int = 100
+    ) -> list[DeadLetter]:
+        """Return a tenant's dead letters in a queue, oldest first."""
+        sql = (
+            f"SELECT {_DEAD_COLUMNS} FROM queue_items WHERE queue = ?"
+            " AND tenant = ? AND state = 'dead' ORDER BY id LIMIT ?"
+        )
+
+        async def work(tx: Tx) -> list[Row]:
+            return await tx.fetch(sql, (queue, tenant, limit))
+
+        rows = await self._backend.run(work, write=False)
+
+        return [_dead_letter(queue, row) for row in rows]
+
+    async def replay_dead_letters(
+        self, queue: str, tenant: str, ids: Sequence[int] | None = None
+    ) -> int:
+        """Put a tenant's dead letters (all, or those in `ids`) back at
+        the end of their queue with fresh attempts; return how many."""
+        now = self._clock()
+
+        async def work(tx: Tx) -> int:
+            letters = await _select_dead(tx, queue, tenant, ids)
+            for chunk in chunked([letter.id for letter in letters]):
+                await tx.execute(
+                    "DELETE FROM queue_items"
+                    f" WHERE id IN ({placeholders(len(chunk))})",
+                    chunk,
+                )
+            await _insert(tx, queue, [_requeued(d) for d in letters], now)
+            return len(letters)
+
+        return await self._backend.run(work)
+
+    async def purge_done(self, older_than_seconds: float) -> int:
+        """Forget done items (and so their idempotency keys) finished
+        more than `older_than_seconds` ago; return how many."""
+        cutoff = self._clock() - older_than_seconds
+
+        async def work(tx: Tx) -> int:
+            return await tx.execute(
+                "DELETE FROM queue_items"
+                " WHERE state = 'done' AND finished_at < ?",
+                (cutoff,),
+            )
+
+        return await self._backend.run(work)
+
+
+async def _insert(
+    tx: Tx, queue: str, items: Sequence[QueueItem], now: float
+) -> list[bool]:
+    """Insert new items in their given order; report which were new."""
+    accepted: set[tuple[str, str]] = set()
+    for chunk in chunked(items):
+        params: list[object] = []
+        for item in chunk:
+            params += [
+                queue, item.tenant, item.idempotency_key, item.ordering_key,
+                item.payload, now + max(item.delay_seconds, 0.0), now,
+            ]
+        sql = _INSERT.format(rows=placeholders(len(chunk), 7))
+        rows = await tx.fetch(sql, params)
+        accepted.update((row[0], row[1]) for row in rows)
+
+    # A key repeated within one batch is new only the first time.
+    result = []
+    for item in items:
+        key = (item.tenant, item.idempotency_key)
+        result.append(key in accepted)
+        accepted.discard(key)
+
+    return result
+
+
+async def _finish(
+    tx: Tx, queue: str, ids: Sequence[int], now: float
+) -> int:
+    sql = (
+        "UPDATE queue_items SET state = 'done', finished_at = ?,"
+        " payload = ?, leased_by = NULL, lease_until = NULL"
+        " WHERE queue = ? AND state = 'pending' AND id IN ({ids})"
+    )
+
+    return await _update_ids(tx, sql, (now, b"", queue), sorted(set(ids)))
+
+
+async def _update_ids(
+    tx: Tx, sql: str, head: tuple[object, ...], ids: Sequence[int]
+) -> int:
+    changed = 0
+    for chunk in chunked(ids):
+        statement = sql.format(ids=placeholders(len(chunk)))
+        changed += await tx.execute(statement, (*head, *chunk))
+
+    return changed
+
+
+async def _select_dead(
+    tx: Tx, queue: str, tenant: str, ids: Sequence[int] | None
+) -> list[DeadLetter]:
+    sql = (
+        f"SELECT {_DEAD_COLUMNS} FROM queue_items WHERE queue = ?"
+        " AND tenant = ? AND state = 'dead'"
+    )
+    if ids is None:
+        rows = await tx.fetch(sql + " ORDER BY id", (queue, tenant))
+        return [_dead_letter(queue, row) for row in rows]
+
+    letters = []
+    for chunk in chunked(sorted(set(ids))):
+        statement = f"{sql} AND id IN ({placeholders(len(chunk))}) ORDER BY id"
+        rows = await tx.fetch(statement, (queue, tenant, *chunk))
+        letters += [_dead_letter(queue, row) for row in rows]
+
+    return letters
+
+
+def _claimed(queue: str, row: Row) -> ClaimedItem:
+    return ClaimedItem(
+        id=int(row[0]),
+        queue=queue,
+        tenant=row[1],
+        idempotency_key=row[2],
+        ordering_key=row[3],
+        payload=bytes(row[4]),
+        attempts=int(row[5]),
+        enqueued_at=float(row[6]),
+        lease_until=float(row[7]),
+        last_error=row[8],
+    )
+
+
+def _by_id(item: ClaimedItem) -> int:
+    return item.id
+
+
+def _dead_letter(queue: str, row: Row) -> DeadLetter:
+    return DeadLetter(
+        id=int(row[0]),
+        queue=queue,
+        tenant=row[1],
+        idempotency_key=row[2],
+        ordering_key=row[3],
+        payload=bytes(row[4]),
+        attempts=int(row[5]),
+        reason=row[6] or "",
+        failed_at=float(row[7]),
+    )
+
+
+def _requeued(letter: DeadLetter) -> QueueItem:
+    return QueueItem(
+        tenant=letter.tenant,
+        idempotency_key=letter.idempotency_key,
+        ordering_key=letter.ordering_key,
+        payload=letter.payload,
+    )

@@ -1,0 +1,93 @@
+"""The seam between the primitives and a database backend.
+
+The primitives are written once, in SQL that SQLite and PostgreSQL
+both accept, with `?` placeholders. A backend supplies transactions and
+the few clauses that differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+__all__ = [
+    "Backend",
+    "Dialect",
+    "Migration",
+    "Row",
+    "Tx",
+    "chunked",
+    "placeholders",
+]
+
+T = TypeVar("T")
+Row = tuple[Any, ...]
+
+# Far below SQLite's 32766 bound variables, and keeps statements small.
+_CHUNK = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """The clauses that differ between backends."""
+
+    name: str
+    # Appended to a SELECT that reads rows it is about to change.
+    for_update: str
+    # Appended to a claim so that concurrent claimers pass each other by.
+    skip_locked: str
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One numbered schema change."""
+
+    version: int
+    name: str
+    sql: str
+
+    def statements(self) -> list[str]:
+        """Split the script into statements (none may contain `;`)."""
+        return [s.strip() for s in self.sql.split(";") if s.strip()]
+
+
+class Tx(Protocol):
+    """An open transaction."""
+
+    async def fetch(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
+        """Run a statement and return its rows."""
+
+    async def execute(self, sql: str, params: Sequence[object] = ()) -> int:
+        """Run a statement and return how many rows it changed."""
+
+
+class Backend(Protocol):
+    """A database that runs units of work as transactions."""
+
+    dialect: Dialect
+
+    async def run(
+        self, work: Callable[[Tx], Awaitable[T]], *, write: bool = True
+    ) -> T:
+        """Run `work` in one transaction; commit on return, roll back on
+        error."""
+
+    async def migrate(self, migrations: Sequence[Migration]) -> list[int]:
+        """Apply the migrations not yet applied; return their versions."""
+
+    async def close(self) -> None:
+        """Release the connections."""
+
+
+def placeholders(count: int, width: int = 1) -> str:
+    """Return `count` comma-separated groups of `width` placeholders."""
+    group = "?" if width == 1 else "(" + ", ".join("?" * width) + ")"
+
+    return ", ".join([group] * count)
+
+
+def chunked(values: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
+    """Yield `values` in slices small enough for one statement."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
