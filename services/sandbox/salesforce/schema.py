@@ -55,6 +55,8 @@ class FieldSchema:
     compound_parent: str | None = None
     formula: str | None = None
     default_value: object = None
+    # Display format of an auto-number field, e.g. "RE-{00000000}".
+    auto_number_format: str | None = None
 
 
 @dataclass
