@@ -1,0 +1,1 @@
+"""Own tenants, configurations and the Salesforce ⇄ Regal transforms."""

@@ -1,0 +1,1 @@
+"""Hold the pure mapping rules: no gRPC, HTTP or storage in here."""
