@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.salesforce.cdc.bitmaps import (
+from regalsync.pubsub.bitmaps import (
     encode_bitmaps,
     field_names_from_bitmaps,
     positions_from_hex,

@@ -6,7 +6,7 @@ Pub/Sub API clients. :func:`field_names_from_bitmaps` is the reference
 decoder of the header's field bitmaps.
 """
 
-from sandbox.salesforce.cdc.bitmaps import encode_bitmaps, field_names_from_bitmaps
+from regalsync.pubsub.bitmaps import encode_bitmaps, field_names_from_bitmaps
 from sandbox.salesforce.cdc.bus import ALL_CHANGE_EVENTS, ChangeEventBus
 from sandbox.salesforce.cdc.pubsub_server import start_pubsub_server
 

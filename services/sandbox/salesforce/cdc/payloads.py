@@ -11,8 +11,8 @@ from typing import Any
 import fastavro
 import structlog
 
+from regalsync.pubsub.bitmaps import encode_bitmaps
 from sandbox.salesforce.cdc.avro_schemas import ChangeEventSchema
-from sandbox.salesforce.cdc.bitmaps import encode_bitmaps
 from sandbox.salesforce.changes import RecordChange
 
 log = structlog.get_logger(__name__)

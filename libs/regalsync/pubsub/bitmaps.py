@@ -10,9 +10,9 @@ are lists of hex strings rather than field names:
   record at top-level position *p*, for compound fields such as
   ``BillingAddress``.
 
-:func:`field_names_from_bitmaps` is the decoder a subscriber needs. It only
-reads the schema JSON that ``GetSchema`` returns, so it is written to be
-ported as it stands: it imports nothing from the sandbox.
+:func:`field_names_from_bitmaps` is the decoder the ingress uses; the
+Salesforce sandbox uses :func:`encode_bitmaps` to produce them, so both
+sides share one definition.
 """
 
 from __future__ import annotations

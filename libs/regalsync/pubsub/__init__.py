@@ -1,0 +1,1 @@
+"""Reading Salesforce change events from the Pub/Sub API."""
