@@ -197,20 +197,22 @@ class ActivateConfigurationVersionRequest(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
 
 class EnrichedChange(_message.Message):
-    __slots__ = ("idempotency_key", "change_type", "changed_fields", "record", "commit_timestamp_ms", "record_missing")
+    __slots__ = ("idempotency_key", "change_type", "changed_fields", "record", "commit_timestamp_ms", "record_missing", "instance_url")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     CHANGE_TYPE_FIELD_NUMBER: _ClassVar[int]
     CHANGED_FIELDS_FIELD_NUMBER: _ClassVar[int]
     RECORD_FIELD_NUMBER: _ClassVar[int]
     COMMIT_TIMESTAMP_MS_FIELD_NUMBER: _ClassVar[int]
     RECORD_MISSING_FIELD_NUMBER: _ClassVar[int]
+    INSTANCE_URL_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     change_type: ChangeType
     changed_fields: _containers.RepeatedScalarFieldContainer[str]
     record: _common_pb2.SalesforceRecord
     commit_timestamp_ms: int
     record_missing: bool
-    def __init__(self, idempotency_key: _Optional[str] = ..., change_type: _Optional[_Union[ChangeType, str]] = ..., changed_fields: _Optional[_Iterable[str]] = ..., record: _Optional[_Union[_common_pb2.SalesforceRecord, _Mapping]] = ..., commit_timestamp_ms: _Optional[int] = ..., record_missing: _Optional[bool] = ...) -> None: ...
+    instance_url: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., change_type: _Optional[_Union[ChangeType, str]] = ..., changed_fields: _Optional[_Iterable[str]] = ..., record: _Optional[_Union[_common_pb2.SalesforceRecord, _Mapping]] = ..., commit_timestamp_ms: _Optional[int] = ..., record_missing: _Optional[bool] = ..., instance_url: _Optional[str] = ...) -> None: ...
 
 class ToRegalRequest(_message.Message):
     __slots__ = ("tenant_id", "changes")

@@ -41,10 +41,12 @@ class EnrichRequest(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., records: _Optional[_Iterable[_Union[RecordRef, _Mapping]]] = ..., read_plans: _Optional[_Iterable[_Union[_mapping_pb2.ReadPlan, _Mapping]]] = ...) -> None: ...
 
 class EnrichResponse(_message.Message):
-    __slots__ = ("records",)
+    __slots__ = ("records", "instance_url")
     RECORDS_FIELD_NUMBER: _ClassVar[int]
+    INSTANCE_URL_FIELD_NUMBER: _ClassVar[int]
     records: _containers.RepeatedCompositeFieldContainer[EnrichedRecord]
-    def __init__(self, records: _Optional[_Iterable[_Union[EnrichedRecord, _Mapping]]] = ...) -> None: ...
+    instance_url: str
+    def __init__(self, records: _Optional[_Iterable[_Union[EnrichedRecord, _Mapping]]] = ..., instance_url: _Optional[str] = ...) -> None: ...
 
 class EnrichedRecord(_message.Message):
     __slots__ = ("idempotency_key", "record", "missing")

@@ -1,0 +1,129 @@
+"""Obtain and refresh Salesforce access tokens over OAuth 2.0.
+
+simple-salesforce hard-codes Salesforce's own login hosts, so tokens are
+fetched here against the tenant's configured login URL and handed to the
+client. Three flows are supported: JWT bearer (headless), refresh token
+and client credentials.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import ssl
+import time
+from dataclasses import dataclass
+
+import httpx
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from regalsync.errors import Unavailable
+
+JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+
+@dataclass(frozen=True)
+class OAuthCredentials:
+    login_url: str
+    flow: str  # jwt_bearer | refresh_token | client_credentials
+    client_id: str
+    client_secret: str = ""
+    username: str = ""
+    private_key_pem: str = ""
+    refresh_token: str = ""
+
+
+@dataclass(frozen=True)
+class SalesforceToken:
+    access_token: str
+    instance_url: str
+    issued_at: float
+    # From the identity URL ``.../id/<org id>/<user id>``; the Pub/Sub API
+    # wants it as ``tenantid``.
+    org_id: str = ""
+
+
+class TokenRejected(Unavailable):
+    """Salesforce refused the credentials (revoked or misconfigured)."""
+
+
+class TokenProvider:
+    """Hand out a cached access token; fetch a new one when asked to."""
+
+    def __init__(self, credentials: OAuthCredentials, *, ca_bundle: str | None,
+                 timeout_seconds: float = 10.0) -> None:
+        self._credentials = credentials
+        self._tls = ssl.create_default_context(cafile=ca_bundle)
+        self._timeout = timeout_seconds
+        self._token: SalesforceToken | None = None
+        self._lock = asyncio.Lock()
+
+    async def token(self) -> SalesforceToken:
+        """Return the current token, fetching one the first time."""
+        if self._token is None:
+            async with self._lock:
+                if self._token is None:
+                    self._token = await self._fetch()
+        return self._token
+
+    async def refresh(self, stale: SalesforceToken | None) -> SalesforceToken:
+        """Replace ``stale`` with a new token; concurrent callers share one fetch."""
+        async with self._lock:
+            if self._token is None or self._token == stale:
+                self._token = await self._fetch()
+            return self._token
+
+    async def _fetch(self) -> SalesforceToken:
+        form = _grant_form(self._credentials)
+        url = self._credentials.login_url.rstrip("/") + "/services/oauth2/token"
+        async with httpx.AsyncClient(verify=self._tls, timeout=self._timeout) as http:
+            response = await http.post(url, data=form)
+        if response.status_code != 200:
+            raise TokenRejected(f"token request refused: HTTP {response.status_code} "
+                                f"{_oauth_error(response)}")
+        body = response.json()
+        identity = str(body.get("id", "")).rstrip("/").split("/")
+        org_id = identity[-2] if len(identity) >= 2 else ""
+        return SalesforceToken(body["access_token"], body["instance_url"], time.time(), org_id)
+
+
+def _grant_form(credentials: OAuthCredentials) -> dict[str, str]:
+    if credentials.flow == "jwt_bearer":
+        return {"grant_type": JWT_GRANT, "assertion": jwt_assertion(credentials)}
+    if credentials.flow == "refresh_token":
+        return {"grant_type": "refresh_token", "client_id": credentials.client_id,
+                "client_secret": credentials.client_secret,
+                "refresh_token": credentials.refresh_token}
+    if credentials.flow == "client_credentials":
+        return {"grant_type": "client_credentials", "client_id": credentials.client_id,
+                "client_secret": credentials.client_secret}
+    raise ValueError(f"unknown OAuth flow {credentials.flow!r}")
+
+
+def jwt_assertion(credentials: OAuthCredentials, *, lifetime_seconds: int = 180) -> str:
+    """Sign the RS256 assertion of Salesforce's JWT bearer flow."""
+    key = serialization.load_pem_private_key(credentials.private_key_pem.encode(), None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("the JWT bearer flow needs an RSA private key")
+    header = {"alg": "RS256"}
+    claims = {"iss": credentials.client_id, "sub": credentials.username,
+              "aud": credentials.login_url.rstrip("/"),
+              "exp": int(time.time()) + lifetime_seconds}
+    signing_input = f"{_b64(json.dumps(header))}.{_b64(json.dumps(claims))}"
+    signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{signing_input}.{_b64(signature)}"
+
+
+def _b64(data: str | bytes) -> str:
+    raw = data.encode() if isinstance(data, str) else data
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _oauth_error(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("error", "")) if isinstance(body, dict) else ""

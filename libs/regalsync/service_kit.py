@@ -1,0 +1,129 @@
+"""What every regal-sync process sets up the same way before its own work.
+
+Logging, storage, Prometheus metrics and the channel to mapping-service,
+opened in one place and closed in reverse order on the way out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import structlog
+from prometheus_client import CollectorRegistry
+
+from regalsync.channels import make_channel
+from regalsync.contracts.mapping.v1 import mapping_pb2_grpc
+from regalsync.grpc_server import GrpcServer
+from regalsync.logs import configure_logging
+from regalsync.metrics import start_metrics_server
+from regalsync.salesforce.registry import SalesforceClients
+from regalsync.settings import CommonSettings, setting
+from regalsync.storage import Storage, open_storage
+from regalsync.tenants import TenantDirectory
+
+MAPPING_SERVICE = "regalsync.mapping.v1.MappingService"
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClientSettings(CommonSettings):
+    """Settings of a service that calls mapping-service for tenants."""
+
+    mapping_address: str = setting(
+        "127.0.0.1:50061", description="mapping-service address (host:port, comma list).")
+    grpc_timeout_seconds: float = setting(
+        10.0, description="Default deadline of outgoing gRPC calls.")
+
+
+@dataclass(frozen=True)
+class ServiceBase:
+    storage: Storage
+    registry: CollectorRegistry
+
+
+@asynccontextmanager
+async def service_base(name: str, settings: CommonSettings) -> AsyncIterator[ServiceBase]:
+    """Configure logging, open storage and serve metrics for one process."""
+    configure_logging(settings.log_format, settings.log_level, name)
+    async with AsyncExitStack() as stack:
+        storage = await open_storage(settings.storage_url)
+        stack.push_async_callback(storage.close)
+        registry = CollectorRegistry()
+        if settings.metrics_port is not None:
+            metrics = await start_metrics_server(
+                registry, host=settings.grpc_host, port=settings.metrics_port)
+            stack.push_async_callback(metrics.close)
+            log.info("metrics_serving", port=metrics.port)
+        yield ServiceBase(storage, registry)
+
+
+@asynccontextmanager
+async def tenant_directory(settings: ClientSettings) -> AsyncIterator[TenantDirectory]:
+    """Open a channel to mapping-service and wrap it in a tenant cache."""
+    channel: Any = make_channel(settings.mapping_address, service_names=[MAPPING_SERVICE],
+                                timeout_seconds=settings.grpc_timeout_seconds)
+    try:
+        yield TenantDirectory(mapping_pb2_grpc.MappingServiceStub(channel))
+    finally:
+        await channel.close()
+
+
+async def serve(
+    server: GrpcServer, stop: asyncio.Event, *, grace_seconds: float,
+    background: Sequence[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = (),
+) -> None:
+    """Start ``server`` and the background loops; drain all on ``stop``.
+
+    The server stops first (health flips to NOT_SERVING, in-flight calls
+    finish), then the loops finish the batch in hand and return.
+    """
+    await server.start()
+    tasks: list[asyncio.Task[None]] = [asyncio.create_task(loop(stop)) for loop in background]
+    await server.set_ready()
+    try:
+        await stop.wait()
+    finally:
+        await server.stop(grace_seconds / 2)
+        done, pending = await asyncio.wait(tasks, timeout=grace_seconds / 2) if tasks else (
+            set(), set())
+        for task in pending:
+            task.cancel()
+        for task in done:
+            if task.exception() is not None:
+                log.error("background_loop_failed", error=repr(task.exception()))
+
+
+@dataclass(frozen=True, kw_only=True)
+class SalesforceSettings(ClientSettings):
+    """Settings of a service that calls Salesforce."""
+
+    salesforce_ca_bundle: str | None = setting(
+        None, description="CA bundle that verifies Salesforce (default: system CAs).")
+    salesforce_client_tag: str = setting(
+        "regalsync", description="Sforce-Call-Options client id on every call.")
+    salesforce_threads: int = setting(
+        8, description="Threads that run the synchronous Salesforce client.")
+    secrets_dir: Path | None = setting(
+        None, description="Directory of mounted secret files for ${NAME} references.")
+
+
+@asynccontextmanager
+async def salesforce_clients(
+    settings: SalesforceSettings, tenants: TenantDirectory,
+) -> AsyncIterator[SalesforceClients]:
+    """Build per-tenant Salesforce clients on a bounded thread pool."""
+    executor = ThreadPoolExecutor(settings.salesforce_threads, "salesforce")
+    try:
+        yield SalesforceClients(
+            tenants, executor=executor, ca_bundle=settings.salesforce_ca_bundle,
+            call_options_client=settings.salesforce_client_tag,
+            secrets_dir=settings.secrets_dir)
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,1 @@
+"""ingress-gateway: the edge for Regal webhooks and Salesforce change events."""

@@ -1,0 +1,3 @@
+from ingress_gateway.app import run
+
+raise SystemExit(run())

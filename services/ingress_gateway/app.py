@@ -1,0 +1,165 @@
+"""ingress-gateway's process: HTTP edge, change intake and the inbox loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+import structlog
+from aiohttp import web
+
+from ingress_gateway.change_intake import TenantSubscription
+from ingress_gateway.inbox import QUEUE
+from ingress_gateway.pipeline import Downstream, Pipeline
+from ingress_gateway.webhooks import WebhookHandler
+from regalsync.channels import make_channel
+from regalsync.contracts.mapping.v1 import mapping_pb2_grpc
+from regalsync.contracts.matcher.v1 import matcher_pb2_grpc
+from regalsync.contracts.publisher.v1 import publisher_pb2_grpc
+from regalsync.contracts.writer.v1 import writer_pb2_grpc
+from regalsync.lifecycle import run_service
+from regalsync.queue_worker import QueueWorker, worker_name
+from regalsync.salesforce.registry import SalesforceClients
+from regalsync.service_kit import (
+    SalesforceSettings,
+    salesforce_clients,
+    service_base,
+    tenant_directory,
+)
+from regalsync.settings import load_settings, setting
+from regalsync.storage import Storage
+from regalsync.tenants import TenantDirectory
+
+log = structlog.get_logger(__name__)
+
+STATUS_KEY = web.AppKey("subscriptions", dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IngressSettings(SalesforceSettings):
+    http_host: str = setting("127.0.0.1", description="Address the HTTP edge binds.")
+    http_port: int = setting(8080, description="Port of the HTTP edge.")
+    webhook_token_header: str = setting(
+        "X-Regal-Webhook-Token", description="Header that carries a tenant's webhook token.")
+    max_body_bytes: int = setting(1_048_576, description="Largest webhook body accepted.")
+    pubsub_address: str = setting(
+        "api.pubsub.salesforce.com:7443", description="Salesforce Pub/Sub API address.")
+    matcher_address: str = setting("127.0.0.1:50062", description="matcher-service address.")
+    publisher_address: str = setting("127.0.0.1:50063", description="regal-publisher address.")
+    writer_address: str = setting("127.0.0.1:50064", description="salesforce-writer address.")
+    tenant_poll_seconds: float = setting(
+        2.0, description="How often new tenants are looked for.")
+
+
+async def main(stop: asyncio.Event, settings: IngressSettings) -> None:
+    """Serve webhooks, take change events and drain the inbox until stopped."""
+    async with (service_base("ingress-gateway", settings) as base,
+                tenant_directory(settings) as tenants,
+                salesforce_clients(settings, tenants) as clients,
+                _downstream(settings) as downstream):
+        worker = QueueWorker(base.storage, QUEUE,
+                             Pipeline(base.storage, tenants, downstream).handle,
+                             worker=worker_name("ingress-gateway"))
+        subscriptions: dict[str, TenantSubscription] = {}
+        runner = await _start_http(settings, base.storage, tenants, worker.wake, subscriptions)
+        tasks = [asyncio.create_task(worker.run(stop)),
+                 asyncio.create_task(_discover_tenants(
+                     settings, base.storage, tenants, clients, subscriptions, worker.wake,
+                     stop))]
+        log.info("ingress_ready", http_port=settings.http_port)
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+            await asyncio.wait(tasks, timeout=settings.shutdown_grace_seconds / 2)
+
+
+async def _start_http(settings: IngressSettings, storage: Storage, tenants: TenantDirectory,
+                      wake: Any, subscriptions: dict[str, TenantSubscription]) -> web.AppRunner:
+    app = web.Application(client_max_size=settings.max_body_bytes)
+    app[STATUS_KEY] = subscriptions
+    handler = WebhookHandler(storage, tenants, token_header=settings.webhook_token_header,
+                             on_accepted=wake)
+    app.router.add_post("/v1/tenants/{tenant}/regal/webhooks", handler)
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/v1/status", _status)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+    return runner
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def _status(request: web.Request) -> web.Response:
+    subscriptions = request.app[STATUS_KEY]
+    return web.json_response({"subscriptions": {
+        tenant: ("live" if s.live else "connecting") for tenant, s in subscriptions.items()}})
+
+
+async def _discover_tenants(
+    settings: IngressSettings, storage: Storage, tenants: TenantDirectory,
+    clients: SalesforceClients, subscriptions: dict[str, TenantSubscription],
+    wake: Any, stop: asyncio.Event,
+) -> None:
+    roots = _read(settings.salesforce_ca_bundle)
+    running: list[asyncio.Task[None]] = []
+    while not stop.is_set():
+        try:
+            for tenant in await tenants.list():
+                if tenant.tenant_id in subscriptions or not tenant.read_plans:
+                    continue
+                client = await clients.get(tenant.tenant_id)
+                subscription = TenantSubscription(
+                    tenant.tenant_id, storage, client.tokens, address=settings.pubsub_address,
+                    root_certificates=roots, holder=worker_name("ingress-gateway"),
+                    client_tag=settings.salesforce_client_tag, on_accepted=wake)
+                subscriptions[tenant.tenant_id] = subscription
+                running.append(asyncio.create_task(subscription.run(stop)))
+        except grpc.aio.AioRpcError as error:
+            log.warning("tenant_discovery_failed", code=error.code().name)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), settings.tenant_poll_seconds)
+    if running:
+        await asyncio.wait(running, timeout=5)
+
+
+@contextlib.asynccontextmanager
+async def _downstream(settings: IngressSettings) -> Any:
+    timeout = settings.grpc_timeout_seconds
+    channels = {
+        "mapping": make_channel(settings.mapping_address, timeout_seconds=timeout,
+                                service_names=["regalsync.mapping.v1.MappingService"]),
+        "matcher": make_channel(settings.matcher_address, timeout_seconds=timeout,
+                                service_names=["regalsync.matcher.v1.MatcherService"]),
+        "publisher": make_channel(settings.publisher_address, timeout_seconds=timeout,
+                                  service_names=["regalsync.publisher.v1.RegalPublisher"]),
+        "writer": make_channel(settings.writer_address, timeout_seconds=timeout,
+                               service_names=["regalsync.writer.v1.SalesforceWriter"]),
+    }
+    try:
+        yield Downstream(
+            mapping=mapping_pb2_grpc.MappingServiceStub(channels["mapping"]),
+            matcher=matcher_pb2_grpc.MatcherServiceStub(channels["matcher"]),
+            publisher=publisher_pb2_grpc.RegalPublisherStub(channels["publisher"]),
+            writer=writer_pb2_grpc.SalesforceWriterStub(channels["writer"]))
+    finally:
+        for channel in channels.values():
+            await channel.close()
+
+
+def _read(path: str | None) -> bytes | None:
+    return Path(path).read_bytes() if path else None
+
+
+def run() -> int:
+    """Load settings and run until SIGTERM."""
+    settings = load_settings(IngressSettings)
+    return run_service(lambda stop: main(stop, settings),
+                       grace_seconds=settings.shutdown_grace_seconds)

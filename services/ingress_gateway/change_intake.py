@@ -1,0 +1,213 @@
+"""Subscribe to each tenant's change events and record them in the inbox.
+
+One subscription per tenant runs at a time across ingress replicas (a
+lease in storage). A batch of events is written to the inbox first and
+only then is its last replay id committed, so a crash at any point
+replays events the inbox already has (its keys make that harmless) and
+never skips one. Flow control asks for at most 100 events at a time.
+
+A tenant's first subscription starts from the earliest retained event
+and keeps only changes committed after the tenant was first seen, so no
+change made after onboarding is missed while the stream is being set up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import fastavro
+import grpc
+import structlog
+
+from ingress_gateway.inbox import QUEUE, RecordChange, change_item
+from regalsync.contracts.eventbus.v1 import pubsub_pb2, pubsub_pb2_grpc
+from regalsync.pubsub.bitmaps import field_names_from_bitmaps
+from regalsync.salesforce.auth import SalesforceToken, TokenProvider
+from regalsync.storage import QueueItem, Storage
+
+log = structlog.get_logger(__name__)
+
+TOPIC = "/data/ChangeEvents"
+BATCH = 100
+_REPLAY_CHECKPOINT = f"pubsub:{TOPIC}"
+_START_CHECKPOINT = "pubsub:first_seen_ms"
+_LEASE_SECONDS = 30.0
+
+
+class TenantSubscription:
+    """Keep one tenant's change-event stream flowing into the inbox."""
+
+    def __init__(self, tenant_id: str, storage: Storage, tokens: TokenProvider, *,
+                 address: str, root_certificates: bytes | None, holder: str,
+                 client_tag: str, on_accepted: Any) -> None:
+        self._tenant = tenant_id
+        self._storage = storage
+        self._tokens = tokens
+        self._address = address
+        self._roots = root_certificates
+        self._holder = holder
+        self._client_tag = client_tag
+        self._on_accepted = on_accepted
+        self._schemas: dict[str, dict[str, Any]] = {}
+        self.live = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Hold the lease and stream until stopped, reconnecting on errors."""
+        backoff = 1.0
+        while not stop.is_set():
+            lease = f"pubsub:{self._tenant}"
+            if not await self._storage.acquire_lease(lease, self._holder, _LEASE_SECONDS):
+                await _wait(stop, _LEASE_SECONDS / 3)
+                continue
+            try:
+                await self._stream(stop)
+                backoff = 1.0
+            except grpc.aio.AioRpcError as error:
+                log.warning("pubsub_stream_error", tenant=self._tenant,
+                            code=error.code().name, error_code=_error_code(error))
+                if error.code() == grpc.StatusCode.UNAUTHENTICATED:
+                    await self._tokens.refresh(await self._tokens.token())
+            except Exception:
+                log.exception("pubsub_stream_failed", tenant=self._tenant)
+            finally:
+                self.live = False
+            await _wait(stop, backoff)
+            backoff = min(backoff * 2, 30.0)
+        with contextlib.suppress(Exception):
+            await self._storage.release_lease(f"pubsub:{self._tenant}", self._holder)
+
+    async def _stream(self, stop: asyncio.Event) -> None:
+        token = await self._tokens.token()
+        first_seen = await self._first_seen_ms()
+        replay = await self._storage.get_checkpoint(self._tenant, _REPLAY_CHECKPOINT)
+        credentials = grpc.ssl_channel_credentials(root_certificates=self._roots)
+        async with grpc.aio.secure_channel(self._address, credentials) as channel:
+            stub = pubsub_pb2_grpc.PubSubStub(channel)
+            requests: asyncio.Queue[pubsub_pb2.FetchRequest] = asyncio.Queue()
+            await requests.put(_first_request(replay))
+            call = stub.Subscribe(_drain(requests, stop), metadata=_metadata(token))
+            self.live = True
+            log.info("pubsub_subscribed", tenant=self._tenant, resumed=replay is not None)
+            stopping = asyncio.ensure_future(stop.wait())
+            renewing = asyncio.create_task(self._renew_lease(stopping))
+            try:
+                async for response in _until(call, stopping):
+                    await self._take(stub, token, response, first_seen)
+                    if response.pending_num_requested == 0:
+                        await requests.put(pubsub_pb2.FetchRequest(
+                            topic_name=TOPIC, num_requested=BATCH))
+            finally:
+                stopping.cancel()
+                renewing.cancel()
+                call.cancel()
+
+    async def _renew_lease(self, stopping: asyncio.Future[Any]) -> None:
+        while not stopping.done():
+            await asyncio.sleep(_LEASE_SECONDS / 3)
+            if not await self._storage.renew_lease(f"pubsub:{self._tenant}", self._holder,
+                                                   _LEASE_SECONDS):
+                log.warning("pubsub_lease_lost", tenant=self._tenant)
+
+    async def _take(self, stub: pubsub_pb2_grpc.PubSubStub, token: SalesforceToken,
+                    response: pubsub_pb2.FetchResponse, first_seen: int) -> None:
+        if not response.events:
+            return
+        items: list[QueueItem] = []
+        for consumer_event in response.events:
+            event = consumer_event.event
+            schema = await self._schema(stub, token, event.schema_id)
+            for change in self._changes(schema, event.payload, first_seen):
+                items.append(change_item(self._tenant, consumer_event.replay_id, change))
+        if items:
+            await self._storage.enqueue(QUEUE, items)
+            self._on_accepted()
+        last = response.events[-1].replay_id
+        await self._storage.set_checkpoint(self._tenant, _REPLAY_CHECKPOINT, last)
+        log.info("change_events_taken", tenant=self._tenant, events=len(response.events),
+                 records=len(items))
+
+    def _changes(self, schema: dict[str, Any], payload: bytes,
+                 first_seen: int) -> list[RecordChange]:
+        record: Any = fastavro.schemaless_reader(io.BytesIO(payload), schema)
+        header: dict[str, Any] = record["ChangeEventHeader"]
+        origin = str(header.get("changeOrigin") or "")
+        if f"client={self._client_tag}" in origin.split(";"):
+            return []  # our own write coming back: never echo it to Regal
+        if int(header.get("commitTimestamp") or 0) < first_seen:
+            return []
+        changed = field_names_from_bitmaps(schema, header.get("changedFields") or [])
+        nulled = field_names_from_bitmaps(schema, header.get("nulledFields") or [])
+        fields = tuple(dict.fromkeys([*changed, *nulled]))
+        return [RecordChange(str(header["entityName"]), str(header["changeType"]), record_id,
+                             fields, int(header.get("commitTimestamp") or 0))
+                for record_id in header.get("recordIds") or []]
+
+    async def _schema(self, stub: pubsub_pb2_grpc.PubSubStub, token: SalesforceToken,
+                      schema_id: str) -> dict[str, Any]:
+        if schema_id not in self._schemas:
+            info = await stub.GetSchema(pubsub_pb2.SchemaRequest(schema_id=schema_id),
+                                        metadata=_metadata(token))
+            parsed: Any = fastavro.parse_schema(json.loads(info.schema_json))
+            self._schemas[schema_id] = parsed
+        return self._schemas[schema_id]
+
+    async def _first_seen_ms(self) -> int:
+        stored = await self._storage.get_checkpoint(self._tenant, _START_CHECKPOINT)
+        if stored is not None:
+            return int(stored.decode())
+        now = int(time.time() * 1000)
+        await self._storage.compare_and_set_checkpoint(
+            self._tenant, _START_CHECKPOINT, None, str(now).encode())
+        stored = await self._storage.get_checkpoint(self._tenant, _START_CHECKPOINT)
+        return int(stored.decode()) if stored else now
+
+
+def _first_request(replay: bytes | None) -> pubsub_pb2.FetchRequest:
+    if replay is None:
+        return pubsub_pb2.FetchRequest(topic_name=TOPIC, num_requested=BATCH,
+                                       replay_preset=pubsub_pb2.EARLIEST)
+    return pubsub_pb2.FetchRequest(topic_name=TOPIC, num_requested=BATCH,
+                                   replay_preset=pubsub_pb2.CUSTOM, replay_id=replay)
+
+
+def _metadata(token: SalesforceToken) -> tuple[tuple[str, str], ...]:
+    return (("accesstoken", token.access_token), ("instanceurl", token.instance_url),
+            ("tenantid", token.org_id))
+
+
+async def _drain(requests: asyncio.Queue[pubsub_pb2.FetchRequest],
+                 stop: asyncio.Event) -> AsyncIterator[pubsub_pb2.FetchRequest]:
+    while not stop.is_set():
+        yield await requests.get()
+
+
+async def _until(call: Any, stopping: asyncio.Future[Any]) -> AsyncIterator[Any]:
+    iterator = call.__aiter__()
+    while True:
+        nxt = asyncio.ensure_future(iterator.__anext__())
+        done, _ = await asyncio.wait({nxt, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if nxt not in done:
+            nxt.cancel()
+            return
+        try:
+            yield nxt.result()
+        except StopAsyncIteration:
+            return
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+def _error_code(error: grpc.aio.AioRpcError) -> str:
+    for key, value in error.trailing_metadata() or ():
+        if key == "error-code":
+            return str(value)
+    return ""

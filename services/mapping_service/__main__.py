@@ -1,0 +1,3 @@
+from mapping_service.app import run
+
+raise SystemExit(run())

@@ -1,0 +1,1 @@
+"""matcher-service: reads Salesforce to enrich changes and resolve identities."""

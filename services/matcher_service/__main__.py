@@ -1,0 +1,3 @@
+from matcher_service.app import run
+
+raise SystemExit(run())

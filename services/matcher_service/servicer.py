@@ -1,0 +1,87 @@
+"""The MatcherService gRPC contract: Enrich and Resolve, batched."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+import grpc
+import structlog
+
+from matcher_service.enrichment import read_records
+from matcher_service.resolver import EventIdentifiers, Resolver
+from matcher_service.waterfall import decide
+from regalsync.contracts.common.v1 import common_pb2
+from regalsync.contracts.matcher.v1 import matcher_pb2, matcher_pb2_grpc
+from regalsync.errors import InvalidInput
+from regalsync.salesforce.registry import SalesforceClients
+
+log = structlog.get_logger(__name__)
+
+_OUTCOMES = {
+    "matched": matcher_pb2.MATCH_OUTCOME_MATCHED,
+    "no_match": matcher_pb2.MATCH_OUTCOME_NO_MATCH,
+    "ambiguous": matcher_pb2.MATCH_OUTCOME_AMBIGUOUS,
+}
+
+
+class MatcherServicer(matcher_pb2_grpc.MatcherServiceServicer):
+    """Read Salesforce for whole batches, never one call per record."""
+
+    def __init__(self, clients: SalesforceClients) -> None:
+        self._clients = clients
+
+    async def Enrich(
+        self, request: matcher_pb2.EnrichRequest, context: grpc.aio.ServicerContext,
+    ) -> matcher_pb2.EnrichResponse:
+        _require_tenant(request.tenant_id)
+        client = await self._clients.get(request.tenant_id)
+        fields = {plan.object_type: list(plan.fields) for plan in request.read_plans}
+        refs = [(r.object_type, r.record_id) for r in request.records]
+        found = await read_records(client, refs, fields)
+        token = await client.tokens.token()
+        return matcher_pb2.EnrichResponse(records=list(_enriched(request.records, found)),
+                                          instance_url=token.instance_url)
+
+    async def Resolve(
+        self, request: matcher_pb2.ResolveRequest, context: grpc.aio.ServicerContext,
+    ) -> matcher_pb2.ResolveResponse:
+        _require_tenant(request.tenant_id)
+        client = await self._clients.get(request.tenant_id)
+        events = [EventIdentifiers(e.idempotency_key, e.user_id, tuple(e.salesforce_ids),
+                                   e.phone, e.email) for e in request.events]
+        steps = await Resolver(client, request.policy).steps(events)
+        matches = []
+        for event in events:
+            decision = decide(steps[event.key], use_email=request.policy.use_email)
+            log.info("match_decided", tenant=request.tenant_id, key=event.key,
+                     outcome=decision.outcome, step=decision.decided_by,
+                     candidates=[c.id for c in decision.candidates])
+            record = decision.record
+            matches.append(matcher_pb2.Match(
+                idempotency_key=event.key, outcome=_OUTCOMES[decision.outcome],
+                decided_by=decision.decided_by,
+                candidate_ids=[c.id for c in decision.candidates],
+                record=(common_pb2.SalesforceRecord(
+                    object_type=record.object_type, id=record.id,
+                    fields_json=json.dumps(record.fields).encode()) if record else None)))
+        return matcher_pb2.ResolveResponse(matches=matches)
+
+
+def _enriched(refs: Iterable[matcher_pb2.RecordRef],
+              found: dict[str, dict[str, object]]) -> Iterable[matcher_pb2.EnrichedRecord]:
+    for ref in refs:
+        row = found.get(ref.record_id[:15])
+        if row is None:
+            yield matcher_pb2.EnrichedRecord(idempotency_key=ref.idempotency_key, missing=True)
+            continue
+        yield matcher_pb2.EnrichedRecord(
+            idempotency_key=ref.idempotency_key,
+            record=common_pb2.SalesforceRecord(object_type=ref.object_type,
+                                               id=str(row["Id"]),
+                                               fields_json=json.dumps(row).encode()))
+
+
+def _require_tenant(tenant_id: str) -> None:
+    if not tenant_id:
+        raise InvalidInput("tenant_id is required")

@@ -1,0 +1,1 @@
+"""regal-publisher: the durable outbound queue to Regal's events API."""

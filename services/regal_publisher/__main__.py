@@ -1,0 +1,3 @@
+from regal_publisher.app import run
+
+raise SystemExit(run())

@@ -1,0 +1,52 @@
+"""regal-publisher's process: the Enqueue API plus the delivery loop."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import aiohttp
+
+from regal_publisher.publishing import Publisher
+from regal_publisher.servicer import QUEUE, RegalPublisherServicer
+from regalsync.contracts.publisher.v1 import publisher_pb2_grpc
+from regalsync.grpc_server import GrpcServer, GrpcService
+from regalsync.lifecycle import run_service
+from regalsync.queue_worker import QueueWorker, worker_name
+from regalsync.service_kit import ClientSettings, serve, service_base, tenant_directory
+from regalsync.settings import load_settings, setting
+
+SERVICE_NAME = "regalsync.publisher.v1.RegalPublisher"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublisherSettings(ClientSettings):
+    grpc_port: int = setting(50063, description="Port the gRPC server binds.")
+    publisher_concurrency: int = setting(
+        32, description="Regal requests in flight at once per process.")
+    publisher_batch_size: int = setting(200, description="Events claimed per batch.")
+
+
+async def main(stop: asyncio.Event, settings: PublisherSettings) -> None:
+    """Serve Enqueue and deliver queued events until ``stop`` is set."""
+    async with (service_base("regal-publisher", settings) as base,
+                tenant_directory(settings) as tenants,
+                aiohttp.ClientSession() as http):
+        publisher = Publisher(http, tenants, concurrency=settings.publisher_concurrency)
+        worker = QueueWorker(base.storage, QUEUE, publisher.handle,
+                             worker=worker_name("regal-publisher"),
+                             batch_size=settings.publisher_batch_size)
+        servicer = RegalPublisherServicer(base.storage, QUEUE, worker.wake)
+        server = GrpcServer(
+            [GrpcService(SERVICE_NAME, servicer,
+                         publisher_pb2_grpc.add_RegalPublisherServicer_to_server)],
+            host=settings.grpc_host, port=settings.grpc_port)
+        await serve(server, stop, grace_seconds=settings.shutdown_grace_seconds,
+                    background=[worker.run])
+
+
+def run() -> int:
+    """Load settings and run until SIGTERM."""
+    settings = load_settings(PublisherSettings)
+    return run_service(lambda stop: main(stop, settings),
+                       grace_seconds=settings.shutdown_grace_seconds)

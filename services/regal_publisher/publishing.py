@@ -1,0 +1,70 @@
+"""Deliver claimed events to Regal, one tenant's account at a time."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import aiohttp
+import structlog
+
+from regal_publisher.delivery import Fate, Outcome, backoff_seconds, post_event
+from regal_publisher.rate_limit import TenantRateLimits
+from regalsync import secrets
+from regalsync.contracts.mapping.v1 import mapping_pb2
+from regalsync.errors import RegalSyncError
+from regalsync.queue_worker import Settle, Settlement
+from regalsync.storage import ClaimedItem
+from regalsync.tenants import TenantDirectory
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_RATE = 300.0
+DEFAULT_TIMEOUT = 10.0
+
+
+class Publisher:
+    """The queue handler: post each event and decide its settlement."""
+
+    def __init__(self, http: aiohttp.ClientSession, tenants: TenantDirectory,
+                 *, concurrency: int = 32) -> None:
+        self._http = http
+        self._tenants = tenants
+        self._limits = TenantRateLimits()
+        self._slots = asyncio.Semaphore(concurrency)
+
+    async def handle(self, items: Sequence[ClaimedItem]) -> list[Settlement]:
+        """Deliver a batch concurrently; ordering keys are distinct within it."""
+        return list(await asyncio.gather(*(self._deliver(item) for item in items)))
+
+    async def _deliver(self, item: ClaimedItem) -> Settlement:
+        try:
+            tenant = await self._tenants.get(item.tenant)
+            api_key = secrets.resolve(tenant.regal.api_key_ref)
+        except RegalSyncError as error:
+            return Settlement(item.id, Settle.RETRY, f"tenant_unavailable:{error}",
+                              backoff_seconds(item.attempts))
+        async with self._slots:
+            await self._limits.bucket(item.tenant, _rate(tenant.regal)).acquire()
+            outcome = await post_event(self._http, tenant.regal.events_url, api_key,
+                                       item.payload, timeout_seconds=_timeout(tenant.regal))
+        log.info("regal_event_delivery", tenant=item.tenant, key=item.idempotency_key,
+                 fate=outcome.fate.value, status=outcome.status, attempt=item.attempts)
+        return _settlement(item, outcome)
+
+
+def _settlement(item: ClaimedItem, outcome: Outcome) -> Settlement:
+    if outcome.fate is Fate.DELIVERED:
+        return Settlement(item.id, Settle.ACK)
+    if outcome.fate is Fate.DEAD:
+        return Settlement(item.id, Settle.DEAD, outcome.reason)
+    delay = outcome.retry_after or backoff_seconds(item.attempts)
+    return Settlement(item.id, Settle.RETRY, outcome.reason, delay)
+
+
+def _rate(regal: mapping_pb2.RegalConnection) -> float:
+    return regal.requests_per_second or DEFAULT_RATE
+
+
+def _timeout(regal: mapping_pb2.RegalConnection) -> float:
+    return regal.timeout_seconds or DEFAULT_TIMEOUT

@@ -1,0 +1,1 @@
+"""salesforce-writer: the durable write queue to Salesforce."""

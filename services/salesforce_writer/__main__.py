@@ -1,0 +1,3 @@
+from salesforce_writer.app import run
+
+raise SystemExit(run())

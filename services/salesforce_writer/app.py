@@ -1,0 +1,53 @@
+"""salesforce-writer's process: the Enqueue API plus the write loop."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from regalsync.contracts.writer.v1 import writer_pb2_grpc
+from regalsync.grpc_server import GrpcServer, GrpcService
+from regalsync.lifecycle import run_service
+from regalsync.queue_worker import QueueWorker, worker_name
+from regalsync.service_kit import (
+    SalesforceSettings,
+    salesforce_clients,
+    serve,
+    service_base,
+    tenant_directory,
+)
+from regalsync.settings import load_settings, setting
+from salesforce_writer.servicer import QUEUE, SalesforceWriterServicer
+from salesforce_writer.writing import Writer
+
+SERVICE_NAME = "regalsync.writer.v1.SalesforceWriter"
+
+
+@dataclass(frozen=True, kw_only=True)
+class WriterSettings(SalesforceSettings):
+    grpc_port: int = setting(50064, description="Port the gRPC server binds.")
+    writer_batch_size: int = setting(200, description="Writes claimed per batch.")
+
+
+async def main(stop: asyncio.Event, settings: WriterSettings) -> None:
+    """Serve Enqueue and apply queued writes until ``stop`` is set."""
+    async with (service_base("salesforce-writer", settings) as base,
+                tenant_directory(settings) as tenants,
+                salesforce_clients(settings, tenants) as clients):
+        worker = QueueWorker(base.storage, QUEUE, Writer(clients).handle,
+                             worker=worker_name("salesforce-writer"),
+                             batch_size=settings.writer_batch_size)
+        servicer = SalesforceWriterServicer(base.storage, QUEUE, worker.wake)
+        server = GrpcServer(
+            [GrpcService(SERVICE_NAME, servicer,
+                         writer_pb2_grpc.add_SalesforceWriterServicer_to_server)],
+            host=settings.grpc_host, port=settings.grpc_port)
+        await serve(server, stop, grace_seconds=settings.shutdown_grace_seconds,
+                    background=[worker.run])
+
+
+def run() -> int:
+    """Load settings and run until SIGTERM."""
+    settings = load_settings(WriterSettings)
+    return run_service(lambda stop: main(stop, settings),
+                       grace_seconds=settings.shutdown_grace_seconds)
