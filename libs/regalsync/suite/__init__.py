@@ -1,0 +1,1 @@
+"""Run the whole suite on one machine: `regal-sync up` and `regal-sync demo`."""
