@@ -13,8 +13,9 @@ import structlog
 from aiohttp import web
 
 from ingress_gateway.change_intake import TenantSubscription
+from ingress_gateway.flows import Downstream
 from ingress_gateway.inbox import QUEUE
-from ingress_gateway.pipeline import Downstream, Pipeline
+from ingress_gateway.pipeline import Pipeline
 from ingress_gateway.webhooks import WebhookHandler
 from regalsync.channels import make_channel
 from regalsync.contracts.mapping.v1 import mapping_pb2_grpc
