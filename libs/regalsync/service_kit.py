@@ -40,6 +40,9 @@ class ClientSettings(CommonSettings):
         "127.0.0.1:50061", description="mapping-service address (host:port, comma list).")
     grpc_timeout_seconds: float = setting(
         10.0, description="Default deadline of outgoing gRPC calls.")
+    queue_lease_seconds: float = setting(
+        30.0, description="How long a claimed queue batch stays with one worker; after a "
+        "crash its items return to the queue when the lease runs out.")
 
 
 @dataclass(frozen=True)
