@@ -1,4 +1,10 @@
-"""Regal webhooks -> the waterfall -> Salesforce writes -> writer queue."""
+"""Regal webhooks -> the waterfall -> Salesforce writes -> writer queue.
+
+Events the waterfall leaves ambiguous or unresolved stop here, logged
+with the step and reason (the guide: "log an appropriate error, do not
+continue"); event names regal-sync does not act on are logged and skipped
+without a Salesforce call.
+"""
 
 from __future__ import annotations
 
@@ -6,42 +12,94 @@ import json
 from typing import Any
 
 from ingress_gateway.flows import Downstream, log_results
+from regalsync.contracts.common.v1 import common_pb2
 from regalsync.contracts.mapping.v1 import mapping_pb2
 from regalsync.contracts.matcher.v1 import matcher_pb2
 from regalsync.contracts.writer.v1 import writer_pb2
 from regalsync.storage import ClaimedItem, Storage
 from regalsync.tenants import TenantDirectory
 
+# SPEC I1: the event names that act on Salesforce.
+HANDLED_EVENTS = frozenset({
+    "call.completed", "call.recording.available", "contact.subscribed",
+    "contact.unsubscribed", "contact.attribute.edited", "contact.experiment.assigned",
+    "sms.conversation.completed", "sms.sent", "sms.received", "mms.sent", "mms.received",
+    "task.created", "task.canceled",
+})
+_STOPPED = {
+    matcher_pb2.MATCH_OUTCOME_AMBIGUOUS: "ambiguous_match",
+    matcher_pb2.MATCH_OUTCOME_UNRESOLVED: "unresolved_match",
+}
+
+Group = list[tuple[ClaimedItem, dict[str, Any]]]
+
 
 async def apply_webhooks(storage: Storage, tenants: TenantDirectory, down: Downstream,
-                         tenant_id: str,
-                         group: list[tuple[ClaimedItem, dict[str, Any]]]) -> None:
+                         tenant_id: str, group: Group) -> None:
     """Match a tenant's webhook events, map them and queue the writes."""
+    handled = [(i, b) for i, b in group if event_name(b["event"]) in HANDLED_EVENTS]
+    results = [_result(i.idempotency_key, common_pb2.ITEM_STATUS_SKIPPED,
+                       "event_not_handled")
+               for i, b in group if event_name(b["event"]) not in HANDLED_EVENTS]
+    if handled:
+        results.extend(await _apply(tenants, down, tenant_id, handled))
+    await log_results(storage, tenant_id, "inbound", results)
+
+
+async def _apply(tenants: TenantDirectory, down: Downstream, tenant_id: str,
+                 group: Group) -> list[common_pb2.ItemResult]:
     tenant = await tenants.get(tenant_id)
     resolved = await down.matcher.Resolve(matcher_pb2.ResolveRequest(
-        tenant_id=tenant_id, policy=tenant.match_policy,
-        events=[_identifiers(i.idempotency_key, b["event"]) for i, b in group]))
-    matched = [mapping_pb2.MatchedEvent(
-        idempotency_key=i.idempotency_key, event_json=json.dumps(b["event"]).encode(),
-        match=m.record if m.outcome == matcher_pb2.MATCH_OUTCOME_MATCHED else None,
-        decided_by=m.decided_by)
-        for (i, b), m in zip(group, resolved.matches, strict=True)]
+        tenant_id=tenant_id, policy=tenant.match_policy, read_plans=tenant.read_plans,
+        events=[identifiers(i.idempotency_key, b["event"]) for i, b in group]))
+    results: list[common_pb2.ItemResult] = []
+    matched: list[mapping_pb2.MatchedEvent] = []
+    for (item, body), match in zip(group, resolved.matches, strict=True):
+        stopped = _STOPPED.get(match.outcome)
+        if stopped is not None:
+            results.append(_result(item.idempotency_key, common_pb2.ITEM_STATUS_REJECTED,
+                                   stopped, f"{match.decided_by}:{match.reason}"))
+            continue
+        matched.append(mapping_pb2.MatchedEvent(
+            idempotency_key=item.idempotency_key,
+            event_json=json.dumps(body["event"]).encode(),
+            match=match.record if match.outcome == matcher_pb2.MATCH_OUTCOME_MATCHED
+            else None,
+            decided_by=match.decided_by))
+    if not matched:
+        return results
     writes = await down.mapping.ToSalesforce(
         mapping_pb2.ToSalesforceRequest(tenant_id=tenant_id, events=matched))
     if writes.writes:
         await down.writer.Enqueue(
             writer_pb2.EnqueueRequest(tenant_id=tenant_id, writes=writes.writes))
-    await log_results(storage, tenant_id, "inbound", writes.results)
+    results.extend(writes.results)
+    return results
 
 
-def _identifiers(key: str, event: dict[str, Any]) -> matcher_pb2.Identifiers:
+def identifiers(key: str, event: dict[str, Any]) -> matcher_pb2.Identifiers:
+    """Pick the waterfall's identifiers from either envelope shape."""
     traits = event.get("traits")
     traits = traits if isinstance(traits, dict) else {}
-    ids = [str(v) for k, v in traits.items()
+    ids = [v for k, v in traits.items()
            if k.startswith("salesforce_") and k.endswith("_id") and isinstance(v, str)]
+    user_id = event.get("userId", event.get("profile_id"))
+    if isinstance(user_id, int) and not isinstance(user_id, bool):
+        user_id = str(user_id)
     return matcher_pb2.Identifiers(
-        idempotency_key=key, user_id=_text(event.get("userId") or event.get("profile_id")),
-        salesforce_ids=ids, phone=_text(traits.get("phone")), email=_text(traits.get("email")))
+        idempotency_key=key, user_id=_text(user_id), salesforce_ids=ids,
+        phone=_text(traits.get("phone")), email=_text(traits.get("email")))
+
+
+def event_name(event: dict[str, Any]) -> str:
+    """Return the event's name in either envelope shape."""
+    return _text(event.get("name") or event.get("event_type") or event.get("event"))
+
+
+def _result(key: str, status: common_pb2.ItemStatus, code: str,
+            message: str = "") -> common_pb2.ItemResult:
+    return common_pb2.ItemResult(idempotency_key=key, status=status,
+                                 error_code=code, message=message)
 
 
 def _text(value: object) -> str:

@@ -19,3 +19,24 @@ def phone_key(value: str | None) -> str | None:
     if len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
     return digits if len(digits) >= _MIN_DIGITS else None
+
+
+def typed_variants(keys: list[str]) -> list[str]:
+    """Return the usual ways people type each key's number, for exact SOQL equality.
+
+    Only a fallback for records SOSL has not indexed yet: a number typed in
+    a format not listed here is found once the search index catches up.
+    """
+    variants: list[str] = []
+    for key in keys:
+        variants.extend([key, f"1{key}", f"+1{key}", f"+{key}"])
+        if len(key) == 10:
+            area, exchange, line = key[:3], key[3:6], key[6:]
+            variants.extend([
+                f"({area}) {exchange}-{line}", f"{area}-{exchange}-{line}",
+                f"{area}.{exchange}.{line}", f"{area} {exchange} {line}",
+                f"+1 {area} {exchange} {line}", f"+1 ({area}) {exchange}-{line}",
+                f"1-{area}-{exchange}-{line}", f"+1-{area}-{exchange}-{line}",
+                f"1 ({area}) {exchange}-{line}", f"+1.{area}.{exchange}.{line}",
+            ])
+    return list(dict.fromkeys(variants))

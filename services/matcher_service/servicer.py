@@ -9,8 +9,8 @@ import grpc
 import structlog
 
 from matcher_service.enrichment import read_records
-from matcher_service.resolver import EventIdentifiers, Resolver
-from matcher_service.waterfall import decide
+from matcher_service.resolver import EventIdentifiers, Resolution, Resolver
+from matcher_service.waterfall import Decision, Outcome
 from regalsync.contracts.common.v1 import common_pb2
 from regalsync.contracts.matcher.v1 import matcher_pb2, matcher_pb2_grpc
 from regalsync.errors import InvalidInput
@@ -19,9 +19,10 @@ from regalsync.salesforce.registry import SalesforceClients
 log = structlog.get_logger(__name__)
 
 _OUTCOMES = {
-    "matched": matcher_pb2.MATCH_OUTCOME_MATCHED,
-    "no_match": matcher_pb2.MATCH_OUTCOME_NO_MATCH,
-    "ambiguous": matcher_pb2.MATCH_OUTCOME_AMBIGUOUS,
+    Outcome.MATCHED: matcher_pb2.MATCH_OUTCOME_MATCHED,
+    Outcome.NO_MATCH: matcher_pb2.MATCH_OUTCOME_NO_MATCH,
+    Outcome.AMBIGUOUS: matcher_pb2.MATCH_OUTCOME_AMBIGUOUS,
+    Outcome.UNRESOLVED: matcher_pb2.MATCH_OUTCOME_UNRESOLVED,
 }
 
 
@@ -50,21 +51,13 @@ class MatcherServicer(matcher_pb2_grpc.MatcherServiceServicer):
         client = await self._clients.get(request.tenant_id)
         events = [EventIdentifiers(e.idempotency_key, e.user_id, tuple(e.salesforce_ids),
                                    e.phone, e.email) for e in request.events]
-        steps = await Resolver(client, request.policy).steps(events)
+        resolver = Resolver(client, request.policy, request.read_plans)
+        resolutions = await resolver.resolve(events)
         matches = []
         for event in events:
-            decision = decide(steps[event.key], use_email=request.policy.use_email)
-            log.info("match_decided", tenant=request.tenant_id, key=event.key,
-                     outcome=decision.outcome, step=decision.decided_by,
-                     candidates=[c.id for c in decision.candidates])
-            record = decision.record
-            matches.append(matcher_pb2.Match(
-                idempotency_key=event.key, outcome=_OUTCOMES[decision.outcome],
-                decided_by=decision.decided_by,
-                candidate_ids=[c.id for c in decision.candidates],
-                record=(common_pb2.SalesforceRecord(
-                    object_type=record.object_type, id=record.id,
-                    fields_json=json.dumps(record.fields).encode()) if record else None)))
+            resolution = resolutions[event.key]
+            _log_decision(request.tenant_id, event.key, resolution)
+            matches.append(_match(event.key, resolution.decision))
         return matcher_pb2.ResolveResponse(matches=matches)
 
 
@@ -85,3 +78,29 @@ def _enriched(refs: Iterable[matcher_pb2.RecordRef],
 def _require_tenant(tenant_id: str) -> None:
     if not tenant_id:
         raise InvalidInput("tenant_id is required")
+
+
+def _log_decision(tenant_id: str, key: str, resolution: Resolution) -> None:
+    """Log the outcome, the deciding step and every step's candidate ids."""
+    decision = resolution.decision
+    record = decision.record
+    log_method = log.info if decision.outcome in (Outcome.MATCHED, Outcome.NO_MATCH) \
+        else log.warning
+    log_method("match_decided", tenant=tenant_id, event_key=key, outcome=str(decision.outcome),
+               step=decision.decided_by, reason=decision.reason,
+               record=record.id if record else None,
+               candidates=[c.id for c in decision.candidates],
+               trail=[{"step": step, "candidates": list(ids)}
+                      for step, ids in resolution.trail])
+
+
+def _match(key: str, decision: Decision) -> matcher_pb2.Match:
+    record = decision.record
+    return matcher_pb2.Match(
+        idempotency_key=key, outcome=_OUTCOMES[decision.outcome],
+        decided_by=decision.decided_by, reason=decision.reason,
+        candidate_ids=[c.id for c in decision.candidates],
+        record=(common_pb2.SalesforceRecord(
+            object_type=record.object_type, id=record.id,
+            fields_json=json.dumps(record.fields, default=str).encode())
+            if record else None))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from regalsync.contracts.writer.v1 import writer_pb2_grpc
@@ -18,7 +19,7 @@ from regalsync.service_kit import (
 )
 from regalsync.settings import load_settings, setting
 from salesforce_writer.servicer import QUEUE, SalesforceWriterServicer
-from salesforce_writer.writing import Writer
+from salesforce_writer.writing import Writer, WriterPolicy
 
 SERVICE_NAME = "regalsync.writer.v1.SalesforceWriter"
 
@@ -27,6 +28,10 @@ SERVICE_NAME = "regalsync.writer.v1.SalesforceWriter"
 class WriterSettings(SalesforceSettings):
     grpc_port: int = setting(50064, description="Port the gRPC server binds.")
     writer_batch_size: int = setting(200, description="Writes claimed per batch.")
+    writer_linger_seconds: float = setting(
+        0.5, description="How long queued writes wait for company, so calls carry more.")
+    writer_limit_pause_seconds: float = setting(
+        300.0, description="How long a tenant's writes pause after REQUEST_LIMIT_EXCEEDED.")
 
 
 async def main(stop: asyncio.Event, settings: WriterSettings) -> None:
@@ -34,9 +39,11 @@ async def main(stop: asyncio.Event, settings: WriterSettings) -> None:
     async with (service_base("salesforce-writer", settings) as base,
                 tenant_directory(settings) as tenants,
                 salesforce_clients(settings, tenants) as clients):
-        worker = QueueWorker(base.storage, QUEUE, Writer(clients).handle,
+        worker = QueueWorker(base.storage, QUEUE, Writer(clients, WriterPolicy(
+                                 limit_pause_seconds=settings.writer_limit_pause_seconds)).handle,
                              worker=worker_name("salesforce-writer"),
-                             batch_size=settings.writer_batch_size)
+                             batch_size=settings.writer_batch_size,
+                             lease_seconds=settings.queue_lease_seconds)
         servicer = SalesforceWriterServicer(base.storage, QUEUE, worker.wake)
         server = GrpcServer(
             [GrpcService(SERVICE_NAME, servicer,
@@ -44,6 +51,18 @@ async def main(stop: asyncio.Event, settings: WriterSettings) -> None:
             host=settings.grpc_host, port=settings.grpc_port)
         await serve(server, stop, grace_seconds=settings.shutdown_grace_seconds,
                     background=[worker.run])
+
+
+def _lingering(wake: Callable[[], None], seconds: float) -> Callable[[], None]:
+    """Wake the worker ``seconds`` after the first enqueue, once for them all."""
+    pending: list[asyncio.TimerHandle] = []
+
+    def schedule() -> None:
+        if pending and not pending[0].cancelled() and \
+                pending[0].when() > asyncio.get_running_loop().time():
+            return
+        pending[:] = [asyncio.get_running_loop().call_later(seconds, wake)]
+    return schedule
 
 
 def run() -> int:

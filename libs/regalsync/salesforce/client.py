@@ -117,6 +117,18 @@ class SalesforceClient:
             lambda sf: sf.restful("composite/sobjects", method=method, json=body))
         return list(results or [])
 
+    async def upsert_collection(
+        self, object_type: str, external_field: str, records: Sequence[dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        """Upsert up to 200 records by an external id; one result each (``created``)."""
+        if len(records) > COLLECTION_LIMIT:
+            raise ValueError(f"at most {COLLECTION_LIMIT} records per collection call")
+        body = {"allOrNone": False, "records": [
+            {"attributes": {"type": object_type}, **r} for r in records]}
+        path = f"composite/sobjects/{object_type}/{external_field}"
+        results = await self._call(lambda sf: sf.restful(path, method="PATCH", json=body))
+        return list(results or [])
+
     async def upsert(
         self, object_type: str, external_field: str, external_id: str,
         fields: dict[str, Any],

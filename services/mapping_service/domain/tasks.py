@@ -1,9 +1,12 @@
 """Log completed Regal calls and SMS conversations as Salesforce Tasks (I6).
 
-Task has no external id in regal-sync's metadata, so a Task is a plain
-create; the writer drops a second create under the same idempotency key.
-The Task owner is left to Salesforce (the integration user): finding the
-agent's user by email is a read, which belongs to the matcher.
+A completed call is a Task create; the writer turns it into an upsert on
+``Regal_Sync_Key__c`` (the write's idempotency key), so a retry never
+makes a second Task. Each SMS or MMS message of a conversation is
+appended to one Task, upserted on ``Regal_Sync_Key__c = sms:<conversation
+id>``; ``sms.conversation.completed`` completes that Task and appends the
+agent's notes. The writer owns the appending (it reads the stored text)
+and gives each Task to the Salesforce user whose email is the agent's.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from mapping_service.domain.values import JsonObject, iso_from_seconds
 from mapping_service.domain.writes import MatchedRecord, WriteKind, WriteOut
 
 SUBJECT_LIMIT = 255
+SYNC_KEY_FIELD = "Regal_Sync_Key__c"
 TASK_EVENTS = ("call.completed", "sms.conversation.completed")
+MESSAGE_EVENTS = ("sms.sent", "sms.received", "mms.sent", "mms.received")
+CONVERSATION_TASK = "conversation_task"
 
 
 def task_write(event: RegalEvent, match: MatchedRecord) -> WriteOut | None:
@@ -30,13 +36,60 @@ def task_write(event: RegalEvent, match: MatchedRecord) -> WriteOut | None:
     activity_date = _activity_date(event)
     if activity_date:
         fields["ActivityDate"] = activity_date
+    conversation = event.text("sms_conversation_id")
+    if event.name == "sms.conversation.completed" and conversation:
+        fields["Description"] = _description(event, [])
+        return _conversation_write(event, match, conversation, fields)
     return WriteOut(
         kind=WriteKind.CREATE,
         object_type="Task",
         fields={k: v for k, v in fields.items() if v is not None},
         ordering_key=match.record_id,
         purpose="task",
+        owner_email=agent_email(event),
     )
+
+
+def message_write(event: RegalEvent, match: MatchedRecord) -> WriteOut | None:
+    """Append one SMS or MMS message to its conversation's Task."""
+    conversation = event.text("sms_conversation_id")
+    if event.name not in MESSAGE_EVENTS or not conversation:
+        return None
+    fields: JsonObject = {"Subject": "SMS conversation",
+                          "Description": _message_line(event), **_link(match)}
+    return _conversation_write(event, match, conversation, fields)
+
+
+def _conversation_write(event: RegalEvent, match: MatchedRecord, conversation: str,
+                        fields: JsonObject) -> WriteOut:
+    return WriteOut(
+        kind=WriteKind.UPSERT,
+        object_type="Task",
+        # TaskSubtype can be set on create only, and an upsert may update.
+        fields={k: v for k, v in fields.items() if v is not None and k != "TaskSubtype"},
+        ordering_key=match.record_id,
+        purpose=CONVERSATION_TASK,
+        external_id_field=SYNC_KEY_FIELD,
+        external_id=f"sms:{conversation}",
+        append_fields=("Description",),
+        owner_email=agent_email(event),
+    )
+
+
+def agent_email(event: RegalEvent) -> str | None:
+    """Return the agent's email, which some events carry as ``agent_id``."""
+    for key in ("agent_email", "agent_id"):
+        value = event.text(key)
+        if value and "@" in value:
+            return value
+    return None
+
+
+def _message_line(event: RegalEvent) -> str:
+    who = "Contact" if event.name.endswith(".received") else "Agent"
+    when = iso_from_seconds(event.occurred_at) if event.occurred_at is not None else ""
+    text = event.text("content") or event.text("media_url") or ""
+    return f"[{when}] {who}: {text}"
 
 
 def _call_fields(event: RegalEvent) -> JsonObject:

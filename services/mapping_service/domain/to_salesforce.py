@@ -21,7 +21,7 @@ from mapping_service.domain.model import (
     WriteCondition,
 )
 from mapping_service.domain.regal_event import RegalEvent, read_event
-from mapping_service.domain.tasks import TASK_EVENTS, task_write
+from mapping_service.domain.tasks import TASK_EVENTS, message_write, task_write
 from mapping_service.domain.values import JsonObject, JsonValue, Missing, get_nested
 from mapping_service.domain.writes import MatchedRecord, WriteKind, WriteOut
 
@@ -55,6 +55,7 @@ def build_salesforce_writes(
         writes.append(event_record_write(regal_event, match))
     if match is not None and config.log_calls_and_sms_as_tasks:
         task = task_write(regal_event, match) if regal_event.name in TASK_EVENTS else None
+        task = task or message_write(regal_event, match)
         writes.extend([task] if task else [])
     return writes
 

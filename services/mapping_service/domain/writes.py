@@ -51,3 +51,7 @@ class WriteOut:
     external_id_field: str | None = None
     external_id: str | None = None
     problems: tuple[MappingProblem, ...] = ()
+    # Text fields appended to the stored value instead of replacing it.
+    append_fields: tuple[str, ...] = ()
+    # The agent's email: the writer makes that Salesforce user the owner.
+    owner_email: str | None = None

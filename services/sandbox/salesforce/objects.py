@@ -196,6 +196,7 @@ def _task() -> ObjectSchema:
             default="Not Started", nillable=False,
         ),
         fk.picklist("Priority", ("High", "Normal", "Low"), default="Normal", nillable=False),
+        fk.picklist("Type", ("Call", "Email", "Meeting", "Other")),
         fk.create_only(fk.picklist("TaskSubtype", ("Task", "Email", "Call"), default="Task")),
         fk.picklist("CallType", ("Inbound", "Outbound", "Internal")),
         fk.integer("CallDurationInSeconds", label="Call Duration"),

@@ -1,4 +1,7 @@
-"""sObject Collections: ``/composite/sobjects`` create, update, delete and read.
+"""sObject Collections: ``/composite/sobjects`` create, update, upsert, delete, read.
+
+Upsert is ``PATCH /composite/sobjects/<Object>/<ExternalIdField>``: each
+record carries its external id value and its result a ``created`` flag.
 
 One result per record in request order. With ``allOrNone`` a single
 failure rolls every record back; the valid ones then report
@@ -16,7 +19,7 @@ from sandbox.salesforce.calls import ApiRequest, ApiResponse
 from sandbox.salesforce.context import SandboxState
 from sandbox.salesforce.errors import SalesforceError, not_found
 from sandbox.salesforce.queries import field_list
-from sandbox.salesforce.unit import UnitOfWork
+from sandbox.salesforce.unit import MultipleMatches, UnitOfWork
 
 MAX_WRITE_RECORDS = 200
 MAX_READ_IDS = 2000
@@ -33,6 +36,8 @@ def handle(state: SandboxState, unit: UnitOfWork, req: ApiRequest) -> ApiRespons
     """Serve one sObject Collections call."""
     if len(req.segments) == 3 and req.method == "GET":
         return _read(state, unit, req, req.segments[2])
+    if len(req.segments) == 4 and req.method == "PATCH":
+        return _upsert_all(unit, req, req.segments[2], req.segments[3])
     if len(req.segments) != 2:
         raise not_found()
     if req.method == "POST":
@@ -58,6 +63,42 @@ def _write(
     return _run_all(unit, bool(body.get("allOrNone", False)), [
         functools.partial(apply, unit, record) for record in records
     ], [r.get("Id") if isinstance(r, dict) else None for r in records])
+
+
+def _upsert_all(
+    unit: UnitOfWork, req: ApiRequest, object_name: str, id_field: str,
+) -> ApiResponse:
+    body = req.json_object()
+    records = body.get("records")
+    if not isinstance(records, list):
+        raise SalesforceError("JSON_PARSER_ERROR", "records must be a JSON array")
+    _check_count(len(records), MAX_WRITE_RECORDS)
+    created: dict[int, bool] = {}
+
+    def upsert_one(index: int, record: Any) -> str:
+        if not isinstance(record, dict) or _record_type(record) != object_name:
+            raise SalesforceError("INVALID_TYPE", "Must send a concrete entity type.")
+        value = record.get(id_field)
+        if not isinstance(value, str) or not value:
+            raise SalesforceError("MISSING_ARGUMENT", f"{id_field} not specified")
+        fields = {k: v for k, v in record.items() if k not in ("attributes", id_field)}
+        try:
+            record_id, created[index] = unit.upsert(object_name, id_field, value, fields)
+        except MultipleMatches as exc:
+            raise SalesforceError(
+                "DUPLICATE_EXTERNAL_ID",
+                f"{id_field}: more than one record found for external id field: "
+                f"{exc.matches}") from None
+        return record_id
+
+    response = _run_all(unit, bool(body.get("allOrNone", False)), [
+        functools.partial(upsert_one, index, record) for index, record in enumerate(records)
+    ], [None] * len(records))
+    results = response.body if isinstance(response.body, list) else []
+    for index, result in enumerate(results):
+        if result.get("success"):
+            result["created"] = created.get(index, False)
+    return response
 
 
 def _delete(unit: UnitOfWork, req: ApiRequest) -> ApiResponse:
