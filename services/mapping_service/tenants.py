@@ -8,8 +8,11 @@ a mix. Parsed configurations are cached per (tenant, version).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
-from mapping_service.domain.configuration import parse_document
+import yaml
+
+from mapping_service.domain.configuration import Checker, parse_document
 from mapping_service.domain.document import ConfigurationError
 from mapping_service.domain.model import TenantConfiguration
 from regalsync.errors import InvalidInput, NotFound
@@ -25,9 +28,11 @@ class TenantStore:
         self._storage = storage
         self._parsed: dict[tuple[str, int], TenantConfiguration] = {}
 
-    async def apply(self, text: str, source: str) -> tuple[str, int, int, bool]:
+    async def apply(
+        self, text: str, source: str, checkers: Sequence[Checker] = ()
+    ) -> tuple[str, int, int, bool]:
         """Validate and activate a document; return (tenant, version, previous, changed)."""
-        tenant = parse_or_raise(text, source)
+        tenant = parse_or_raise(text, source, checkers)
         body = _canonical(tenant)
         current = await self._storage.get_document(KIND, tenant.tenant)
         previous = current.version if current else 0
@@ -40,8 +45,27 @@ class TenantStore:
     async def activate(self, tenant_id: str, version: int) -> int:
         """Make an earlier (or later) version active again; return the previous one."""
         current = await self._storage.get_document(KIND, tenant_id)
+        if current is None:
+            raise NotFound(f"tenant {tenant_id!r} has no configuration")
+        if version not in {v.version for v in await self.versions(tenant_id)}:
+            raise NotFound(f"tenant {tenant_id!r} has no configuration version {version}")
         await self._storage.activate_document(KIND, tenant_id, version)
-        return current.version if current else 0
+        return current.version
+
+    async def active_or_none(self, tenant_id: str) -> tuple[int, TenantConfiguration] | None:
+        """Return the active version and configuration, or None for a new tenant."""
+        if await self._storage.get_document(KIND, tenant_id) is None:
+            return None
+        return await self.active(tenant_id)
+
+    async def export(self, tenant_id: str, version: int = 0) -> tuple[int, str]:
+        """Render a stored version (0: the active one) as a YAML document."""
+        document = await self._storage.get_document(KIND, tenant_id, version or None)
+        if document is None:
+            raise NotFound(f"tenant {tenant_id!r} has no configuration version {version}")
+        body = json.loads(document.body)
+        text = yaml.safe_dump(_without_nulls(body), sort_keys=False, allow_unicode=True)
+        return document.version, text
 
     async def active(self, tenant_id: str) -> tuple[int, TenantConfiguration]:
         """Return the active version and its parsed configuration."""
@@ -62,13 +86,24 @@ class TenantStore:
         return await self._storage.list_document_versions(KIND, tenant_id)
 
 
-def parse_or_raise(text: str, source: str) -> TenantConfiguration:
+def parse_or_raise(
+    text: str, source: str, checkers: Sequence[Checker] = ()
+) -> TenantConfiguration:
     """Parse a document, turning validation issues into one InvalidInput."""
     try:
-        return parse_document(text, source)
+        return parse_document(text, source, checkers)
     except ConfigurationError as error:
         raise InvalidInput(str(error)) from None
 
 
 def _canonical(tenant: TenantConfiguration) -> bytes:
     return json.dumps(tenant.to_json_dict(), sort_keys=True, separators=(",", ":")).encode()
+
+
+def _without_nulls(value: object) -> object:
+    """Drop null values: in a document, null and absent mean the same."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value

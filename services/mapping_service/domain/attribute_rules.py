@@ -13,7 +13,9 @@ from mapping_service.domain.model import (
     WriteCondition,
 )
 
-_ATTRIBUTE_KEYS = ("regal", "salesforce", "direction", "when")
+_ATTRIBUTE_KEYS = ("regal", "salesforce", "direction", "when", "type")
+# Regal property types a mapping may declare (C6).
+REGAL_PROPERTY_TYPES = ("boolean", "number", "text", "paragraph", "options", "list")
 _FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _NAME_PART = re.compile(r"[^.\s]+")
 # Traits regal-sync fills itself; a mapping would overwrite them.
@@ -35,11 +37,13 @@ def read_attribute(
         salesforce = "Id"
     direction = section.choice("direction", [d.value for d in Direction], "both")
     when = section.choice("when", [w.value for w in WriteCondition], "always")
+    regal_type = section.choice("type", REGAL_PROPERTY_TYPES, "") or None
     mapping = AttributeMapping(
         regal=regal,
         salesforce=salesforce,
         direction=Direction(direction or "both"),
         when=WriteCondition(when or "always"),
+        regal_type=regal_type,
     )
     if regal:
         _check_regal_name(section, regal, object_type)

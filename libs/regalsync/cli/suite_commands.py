@@ -1,4 +1,4 @@
-"""The ``regal-sync`` command."""
+"""``regal-sync up`` and ``regal-sync demo``: the suite on one machine."""
 
 from __future__ import annotations
 
@@ -6,36 +6,16 @@ import argparse
 import asyncio
 import contextlib
 import signal
-import sys
 from pathlib import Path
+from typing import Any
 
+from regalsync.cli import exit_codes
 from regalsync.suite.demo import run_scenario
 from regalsync.suite.local_suite import LocalSuite, SuiteError
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Parse the command line and run the chosen subcommand."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if not hasattr(args, "run"):
-        parser.print_help()
-        return EXIT_USAGE
-    try:
-        code: int = asyncio.run(args.run(args))
-    except KeyboardInterrupt:
-        return EXIT_OK
-    return code
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="regal-sync", description="Two-way sync between Salesforce and Regal.")
-    commands = parser.add_subparsers(title="commands")
-
+def register(commands: Any) -> None:
+    """Add ``up`` and ``demo``."""
     up = commands.add_parser("up", help="run the five services as supervised processes")
     up.add_argument("--sandbox", action="store_true",
                     help="also start both sandboxes and apply the demo tenant")
@@ -47,7 +27,6 @@ def _parser() -> argparse.ArgumentParser:
                       help="exit after the scenario (non-zero if a step failed)")
     _state_dir_option(demo)
     demo.set_defaults(run=_demo)
-    return parser
 
 
 def _state_dir_option(parser: argparse.ArgumentParser) -> None:
@@ -82,10 +61,10 @@ async def _run(suite: LocalSuite, *, scenario: bool, once: bool) -> int:
         if not once:
             _say("Running; press Ctrl-C to stop.")
             await stop.wait()
-        return EXIT_OK if ok else EXIT_FAILED
+        return exit_codes.OK if ok else exit_codes.FAILED
     except SuiteError as error:
         _say(f"error: {error}")
-        return EXIT_FAILED
+        return exit_codes.FAILED
     finally:
         with contextlib.suppress(Exception):
             await suite.stop()
@@ -93,7 +72,3 @@ async def _run(suite: LocalSuite, *, scenario: bool, once: bool) -> int:
 
 def _say(line: str) -> None:
     print(line, flush=True)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
