@@ -21,11 +21,12 @@ from regalsync.channels import make_channel
 from regalsync.contracts.mapping.v1 import mapping_pb2_grpc
 from regalsync.grpc_server import GrpcServer
 from regalsync.logs import configure_logging
-from regalsync.metrics import start_metrics_server
+from regalsync.metrics import ServiceMetrics, start_metrics_server, use_metrics
 from regalsync.salesforce.registry import SalesforceClients
 from regalsync.settings import CommonSettings, setting
 from regalsync.storage import Storage, open_storage
 from regalsync.tenants import TenantDirectory
+from regalsync.tracing import configure_tracing
 
 MAPPING_SERVICE = "regalsync.mapping.v1.MappingService"
 
@@ -49,22 +50,34 @@ class ClientSettings(CommonSettings):
 class ServiceBase:
     storage: Storage
     registry: CollectorRegistry
+    metrics: ServiceMetrics | None = None
 
 
 @asynccontextmanager
 async def service_base(name: str, settings: CommonSettings) -> AsyncIterator[ServiceBase]:
-    """Configure logging, open storage and serve metrics for one process."""
+    """Configure logging, tracing, storage and metrics for one process.
+
+    The service's :class:`ServiceMetrics` is current for the whole block,
+    so queue workers and gRPC servers built inside it record into it.
+    """
     configure_logging(settings.log_format, settings.log_level, name)
     async with AsyncExitStack() as stack:
+        tracing = configure_tracing(name)
+        if tracing is not None:
+            # Flushing may wait on the collector: keep it off the loop.
+            stack.push_async_callback(asyncio.to_thread, tracing.shutdown)
         storage = await open_storage(settings.storage_url)
         stack.push_async_callback(storage.close)
         registry = CollectorRegistry()
+        service_metrics = ServiceMetrics(registry)
+        stack.enter_context(use_metrics(service_metrics))
         if settings.metrics_port is not None:
             metrics = await start_metrics_server(
-                registry, host=settings.grpc_host, port=settings.metrics_port)
+                registry, host=settings.grpc_host, port=settings.metrics_port,
+                refresh=service_metrics)
             stack.push_async_callback(metrics.close)
             log.info("metrics_serving", port=metrics.port)
-        yield ServiceBase(storage, registry)
+        yield ServiceBase(storage, registry, service_metrics)
 
 
 @asynccontextmanager

@@ -40,7 +40,7 @@ def render() -> str:
 def main() -> int:
     """Write the page."""
     PAGE.write_text(render())
-    print(f"wrote {PAGE.relative_to(ROOT)}")  # noqa: T201 - a command's output
+    print(f"wrote {PAGE.relative_to(ROOT)}")
     return 0
 
 

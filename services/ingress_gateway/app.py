@@ -15,7 +15,9 @@ from aiohttp import web
 from ingress_gateway.change_intake import TenantSubscription
 from ingress_gateway.flows import Downstream
 from ingress_gateway.inbox import QUEUE
+from ingress_gateway.outbound_flow import subscribed_objects
 from ingress_gateway.pipeline import Pipeline
+from ingress_gateway.polling import TenantPoller
 from ingress_gateway.webhooks import WebhookHandler
 from regalsync.channels import make_channel
 from regalsync.contracts.mapping.v1 import mapping_pb2_grpc
@@ -64,7 +66,8 @@ async def main(stop: asyncio.Event, settings: IngressSettings) -> None:
                 _downstream(settings) as downstream):
         worker = QueueWorker(base.storage, QUEUE,
                              Pipeline(base.storage, tenants, downstream).handle,
-                             worker=worker_name("ingress-gateway"))
+                             worker=worker_name("ingress-gateway"),
+                             lease_seconds=settings.queue_lease_seconds)
         subscriptions: dict[str, TenantSubscription] = {}
         runner = await _start_http(settings, base.storage, tenants, worker.wake, subscriptions)
         tasks = [asyncio.create_task(worker.run(stop)),
@@ -118,11 +121,16 @@ async def _discover_tenants(
                     continue
                 client = await clients.get(tenant.tenant_id)
                 subscription = TenantSubscription(
-                    tenant.tenant_id, storage, client.tokens, address=settings.pubsub_address,
+                    tenant.tenant_id, storage, client.tokens,
+                    address=tenant.salesforce.pubsub_address or settings.pubsub_address,
                     root_certificates=roots, holder=worker_name("ingress-gateway"),
-                    client_tag=settings.salesforce_client_tag, on_accepted=wake)
+                    client_tag=settings.salesforce_client_tag, on_accepted=wake,
+                    salesforce=client, watched=subscribed_objects(tenants, tenant.tenant_id))
                 subscriptions[tenant.tenant_id] = subscription
                 running.append(asyncio.create_task(subscription.run(stop)))
+                poller = TenantPoller(tenant.tenant_id, storage, tenants, client,
+                                      holder=worker_name("ingress-gateway"), on_accepted=wake)
+                running.append(asyncio.create_task(poller.run(stop)))
         except grpc.aio.AioRpcError as error:
             log.warning("tenant_discovery_failed", code=error.code().name)
         with contextlib.suppress(TimeoutError):

@@ -35,7 +35,8 @@ def tenant_message(version: int, tenant: TenantConfiguration) -> mapping_pb2.Ten
             client_secret_ref=auth.client_secret or "",
             private_key_ref=auth.private_key or "",
             refresh_token_ref=auth.refresh_token or "",
-            daily_api_budget_percent=tenant.salesforce.daily_api_budget_percent),
+            daily_api_budget_percent=tenant.salesforce.daily_api_budget_percent,
+            pubsub_address=tenant.salesforce.pubsub_address or ""),
         regal=mapping_pb2.RegalConnection(
             events_url=tenant.regal.events_url, api_key_ref=tenant.regal.api_key,
             webhook_token_ref=tenant.regal.webhook_token or "",
@@ -82,4 +83,5 @@ def write_message(event_key: str, write: WriteOut) -> mapping_pb2.SalesforceWrit
         kind=_WRITE_KINDS[write.kind], object_type=write.object_type,
         record_id=write.record_id or "", external_id_field=write.external_id_field or "",
         external_id=write.external_id or "",
-        fields_json=json.dumps(write.fields).encode(), source_key=event_key)
+        fields_json=json.dumps(write.fields).encode(), source_key=event_key,
+        append_fields=list(write.append_fields), owner_email=write.owner_email or "")

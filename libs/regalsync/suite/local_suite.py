@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
 import ssl
 import sys
 import time
@@ -57,51 +59,74 @@ class SuiteError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class SandboxFacts:
+class TenantSandbox:
+    """One demo tenant: its Salesforce sandbox and its Regal account."""
+
+    tenant: str
+    env_prefix: str
     salesforce: dict[str, Any]
-    regal: dict[str, Any]
+    regal_api_key: str
+    webhook_token: str
 
 
 class LocalSuite:
-    """The supervised processes of one local regal-sync."""
+    """The supervised processes of one local regal-sync.
 
-    def __init__(self, state_dir: Path, *, with_sandboxes: bool,
+    ``tenants`` demo tenants (``demo``, ``demo2``, ...) each get their own
+    Salesforce sandbox (one org each, sharing one CA) and their own account
+    in the one Regal sandbox. ``replicas`` runs more than one process of a
+    service (``{"matcher": 2}``); callers balance over all of them.
+    """
+
+    def __init__(self, state_dir: Path, *, with_sandboxes: bool, tenants: int = 1,
+                 replicas: Mapping[str, int] | None = None,
                  extra_env: Mapping[str, str] | None = None) -> None:
         self.state_dir = state_dir.resolve()
         self.with_sandboxes = with_sandboxes
+        self.tenant_count = tenants
+        self._replicas = {name: 1 for name in (*SERVICES, "ingress")} | dict(replicas or {})
         self._extra_env = dict(extra_env or {})
         self.supervisor = Supervisor(self.state_dir / "logs")
-        self.ports: dict[str, int] = {}
+        self.ports: dict[str, list[int]] = {}
+        self.tenants: list[TenantSandbox] = []
+        self.regal: dict[str, Any] = {}
         self.endpoints: dict[str, Any] = {}
 
     @property
     def endpoints_path(self) -> Path:
         return self.state_dir / "endpoints.json"
 
+    def service_processes(self) -> list[str]:
+        """Name every process of the five services (sandboxes excluded)."""
+        return [process_name(name, i) for name in (*SERVICES, "ingress")
+                for i in range(self._replicas[name])]
+
     async def start(self) -> dict[str, Any]:
         """Start everything, wait until it answers, and write endpoints.json."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         names = [*SERVICES, "ingress"]
-        self.ports = dict(zip(names, free_ports(len(names)), strict=True))
+        ports = iter(free_ports(sum(self._replicas[n] for n in names)))
+        self.ports = {n: [next(ports) for _ in range(self._replicas[n])] for n in names}
         env = self._service_env()
-        facts: SandboxFacts | None = None
         credentials: DemoCredentials | None = None
         if self.with_sandboxes:
             credentials = ensure_demo_credentials(self.state_dir)
-            facts = await self._start_sandboxes(credentials)
-            env.update(_sandbox_env(facts, credentials))
+            await self._start_sandboxes(credentials)
+            env.update(self._sandbox_env(credentials))
         for name in names:
-            await self.supervisor.start(ProcessSpec(
-                _PROCESS_NAMES[name], [sys.executable, "-m", _MODULES[name]],
-                {**env, "REGALSYNC_GRPC_PORT": str(self.ports[name]),
-                 "REGALSYNC_HTTP_PORT": str(self.ports["ingress"])}))
+            for index, port in enumerate(self.ports[name]):
+                await self.supervisor.start(ProcessSpec(
+                    process_name(name, index), [sys.executable, "-m", _MODULES[name]],
+                    {**env, "REGALSYNC_GRPC_PORT": str(port),
+                     "REGALSYNC_HTTP_PORT": str(port)}))
         await self._wait_until_serving()
         self.endpoints = self._endpoint_facts()
-        if facts is not None and credentials is not None:
-            await self._apply_demo_tenant(facts)
-            await self._point_webhooks(facts, credentials)
-            await self._wait_for_subscription()
-            self.endpoints.update(await _demo_endpoints(facts, credentials, self.ports))
+        if credentials is not None:
+            for tenant in self.tenants:
+                await self._apply_tenant(tenant)
+                await self._point_webhooks(tenant)
+            await self._wait_for_subscriptions()
+            self.endpoints.update(await _demo_endpoints(self.tenants[0], self.regal))
         self.endpoints_path.write_text(json.dumps(self.endpoints, indent=2))
         return self.endpoints
 
@@ -109,107 +134,162 @@ class LocalSuite:
         """Stop every process (SIGTERM, then SIGKILL after the grace)."""
         await self.supervisor.stop()
 
+    def webhook_url(self, tenant: str) -> str:
+        """Return the ingress URL that takes a tenant's Regal webhooks."""
+        return f"{self.endpoints['ingress']['base_url']}/v1/tenants/{tenant}/regal/webhooks"
+
+    def _address(self, name: str) -> str:
+        return ",".join(f"127.0.0.1:{port}" for port in self.ports[name])
+
     def _service_env(self) -> dict[str, str]:
-        address = {name: f"127.0.0.1:{port}" for name, port in self.ports.items()}
         return {
             "REGALSYNC_STATE_DIR": str(self.state_dir),
             "REGALSYNC_LOG_FORMAT": "json",
-            "REGALSYNC_MAPPING_ADDRESS": address["mapping"],
-            "REGALSYNC_MATCHER_ADDRESS": address["matcher"],
-            "REGALSYNC_PUBLISHER_ADDRESS": address["publisher"],
-            "REGALSYNC_WRITER_ADDRESS": address["writer"],
+            "REGALSYNC_MAPPING_ADDRESS": self._address("mapping"),
+            "REGALSYNC_MATCHER_ADDRESS": self._address("matcher"),
+            "REGALSYNC_PUBLISHER_ADDRESS": self._address("publisher"),
+            "REGALSYNC_WRITER_ADDRESS": self._address("writer"),
             "REGALSYNC_WEBHOOK_TOKEN_HEADER": WEBHOOK_TOKEN_HEADER,
             **self._extra_env,
         }
 
-    async def _start_sandboxes(self, credentials: DemoCredentials) -> SandboxFacts:
-        sf_dir = self.state_dir / "salesforce-sandbox"
+    def _sandbox_env(self, credentials: DemoCredentials) -> dict[str, str]:
+        first = self.tenants[0].salesforce
+        env = {
+            "REGALSYNC_SALESFORCE_CA_BUNDLE": first["ca_bundle"],
+            "REGALSYNC_PUBSUB_ADDRESS": first["pubsub_address"],
+            "DEMO_SF_CLIENT_ID": first["client_id"],
+            "DEMO_SF_PRIVATE_KEY": credentials.private_key_pem,
+        }
+        for tenant in self.tenants:
+            env[f"{tenant.env_prefix}_REGAL_API_KEY"] = tenant.regal_api_key
+            env[f"{tenant.env_prefix}_REGAL_WEBHOOK_TOKEN"] = tenant.webhook_token
+        return env
+
+    async def _start_sandboxes(self, credentials: DemoCredentials) -> None:
         regal_dir = self.state_dir / "regal-sandbox"
-        sf_port, pubsub_port, regal_port = free_ports(3)
-        for info in (sf_dir / "salesforce-sandbox.json", regal_dir / "regal-sandbox.json"):
-            info.unlink(missing_ok=True)
-        await self.supervisor.start(ProcessSpec("salesforce-sandbox", [
-            sys.executable, "-m", "sandbox.salesforce", "--port", str(sf_port),
-            "--pubsub-port", str(pubsub_port), "--state-dir", str(sf_dir)]))
+        keys = [_numbered(credentials.regal_api_key, i) for i in range(self.tenant_count)]
+        (regal_dir / "regal-sandbox.json").unlink(missing_ok=True)
+        regal_port = free_ports(1)[0]
         await self.supervisor.start(ProcessSpec("regal-sandbox", [
             sys.executable, "-m", "sandbox.regal", "--port", str(regal_port),
-            "--api-key", credentials.regal_api_key, "--state-dir", str(regal_dir)]))
-        salesforce = await _read_json_file(sf_dir / "salesforce-sandbox.json", "salesforce")
-        regal = await _read_json_file(regal_dir / "regal-sandbox.json", "regal")
-        async with httpx.AsyncClient(verify=_trusting(salesforce["ca_bundle"])) as http:
-            response = await http.post(
-                f"{salesforce['instance_url']}/sandbox/jwt-certificates",
-                json={"certificate": credentials.certificate_pem})
-            response.raise_for_status()
-        return SandboxFacts(salesforce, regal)
+            *[arg for key in keys for arg in ("--api-key", key)],
+            "--state-dir", str(regal_dir)]))
+        orgs = [await self._start_salesforce(0)]
+        for index in range(1, self.tenant_count):
+            # One CA for every org: the services trust a single bundle.
+            _copy_tls(Path(orgs[0]["ca_bundle"]).parent, self._org_dir(index))
+            orgs.append(await self._start_salesforce(index))
+        self.regal = await _read_json_file(regal_dir / "regal-sandbox.json", "regal")
+        for index, org in enumerate(orgs):
+            async with httpx.AsyncClient(verify=_trusting(org["ca_bundle"])) as http:
+                response = await http.post(f"{org['instance_url']}/sandbox/jwt-certificates",
+                                           json={"certificate": credentials.certificate_pem})
+                response.raise_for_status()
+            name = DEMO_TENANT if index == 0 else f"{DEMO_TENANT}{index + 1}"
+            self.tenants.append(TenantSandbox(
+                name, name.upper(), org, keys[index],
+                _numbered(credentials.webhook_token, index)))
+
+    def _org_dir(self, index: int) -> Path:
+        suffix = "" if index == 0 else f"-{index + 1}"
+        return self.state_dir / f"salesforce-sandbox{suffix}"
+
+    async def _start_salesforce(self, index: int) -> dict[str, Any]:
+        directory = self._org_dir(index)
+        (directory / "salesforce-sandbox.json").unlink(missing_ok=True)
+        port, pubsub_port = free_ports(2)
+        await self.supervisor.start(ProcessSpec(directory.name, [
+            sys.executable, "-m", "sandbox.salesforce", "--port", str(port),
+            "--pubsub-port", str(pubsub_port), "--state-dir", str(directory)]))
+        return await _read_json_file(directory / "salesforce-sandbox.json", "salesforce")
 
     async def _wait_until_serving(self) -> None:
         deadline = time.monotonic() + _START_TIMEOUT
         for name in SERVICES:
-            await _wait_for_health(f"127.0.0.1:{self.ports[name]}", _GRPC_NAMES[name],
-                                   deadline, _PROCESS_NAMES[name])
-        url = f"http://127.0.0.1:{self.ports['ingress']}/healthz"
-        await _wait_for_http(url, deadline, "ingress-gateway")
+            for index, port in enumerate(self.ports[name]):
+                await _wait_for_health(f"127.0.0.1:{port}", _GRPC_NAMES[name], deadline,
+                                       process_name(name, index))
+        for index, port in enumerate(self.ports["ingress"]):
+            await _wait_for_http(f"http://127.0.0.1:{port}/healthz", deadline,
+                                 process_name("ingress", index))
 
     def _endpoint_facts(self) -> dict[str, Any]:
-        ingress = f"http://127.0.0.1:{self.ports['ingress']}"
+        ingress = f"http://127.0.0.1:{self.ports['ingress'][0]}"
         return {
             "tenant": DEMO_TENANT if self.with_sandboxes else None,
             "ingress": {"base_url": ingress,
                         "regal_webhook_url": f"{ingress}/v1/tenants/{DEMO_TENANT}/regal/webhooks",
                         "regal_webhook_headers": {}},
-            "grpc": {name: f"127.0.0.1:{self.ports[name]}" for name in SERVICES},
+            "grpc": {name: self._address(name) for name in SERVICES},
             "logs": str(self.state_dir / "logs"),
         }
 
-    async def _apply_demo_tenant(self, facts: SandboxFacts) -> None:
+    async def _apply_tenant(self, tenant: TenantSandbox) -> None:
         document: dict[str, Any] = yaml.safe_load(DEMO_CONFIG.read_text())
-        document["salesforce"]["login_url"] = facts.salesforce["instance_url"]
-        document["salesforce"]["auth"]["username"] = facts.salesforce["username"]
-        document["regal"]["events_url"] = facts.regal["events_url"]
-        channel: Any = make_channel(f"127.0.0.1:{self.ports['mapping']}",
+        document["tenant"] = tenant.tenant
+        document["salesforce"]["login_url"] = tenant.salesforce["instance_url"]
+        document["salesforce"]["auth"]["username"] = tenant.salesforce["username"]
+        # Each sandbox org has its own Pub/Sub port; real orgs share one endpoint.
+        document["salesforce"]["pubsub_address"] = tenant.salesforce["pubsub_address"]
+        document["regal"]["events_url"] = self.regal["events_url"]
+        document["regal"]["api_key"] = f"${{{tenant.env_prefix}_REGAL_API_KEY}}"
+        document["regal"]["webhook_token"] = f"${{{tenant.env_prefix}_REGAL_WEBHOOK_TOKEN}}"
+        channel: Any = make_channel(f"127.0.0.1:{self.ports['mapping'][0]}",
                                     service_names=[_GRPC_NAMES["mapping"]],
                                     timeout_seconds=10)
         async with channel:
             await mapping_pb2_grpc.MappingServiceStub(channel).ApplyConfiguration(
                 mapping_pb2.ConfigurationDocument(text=yaml.safe_dump(document),
-                                                  source=str(DEMO_CONFIG)))
+                                                  source=str(DEMO_CONFIG)),
+                metadata=_admin_metadata(self._extra_env))
 
-    async def _point_webhooks(self, facts: SandboxFacts, credentials: DemoCredentials) -> None:
-        webhook = self.endpoints["ingress"]["regal_webhook_url"]
-        headers = {WEBHOOK_TOKEN_HEADER: credentials.webhook_token}
+    async def _point_webhooks(self, tenant: TenantSandbox) -> None:
+        headers = {WEBHOOK_TOKEN_HEADER: tenant.webhook_token}
         async with httpx.AsyncClient() as http:
-            response = await http.post(f"{facts.regal['base_url']}/sandbox/webhooks", json={
-                "api_key": credentials.regal_api_key, "url": webhook, "headers": headers})
+            response = await http.post(f"{self.regal['base_url']}/sandbox/webhooks", json={
+                "api_key": tenant.regal_api_key, "url": self.webhook_url(tenant.tenant),
+                "headers": headers})
             response.raise_for_status()
-        self.endpoints["ingress"]["regal_webhook_headers"] = headers
+        if tenant.tenant == DEMO_TENANT:
+            self.endpoints["ingress"]["regal_webhook_headers"] = headers
 
-    async def _wait_for_subscription(self) -> None:
+    async def _wait_for_subscriptions(self) -> None:
         url = f"{self.endpoints['ingress']['base_url']}/v1/status"
+        wanted = {tenant.tenant for tenant in self.tenants}
         deadline = time.monotonic() + _START_TIMEOUT
         async with httpx.AsyncClient() as http:
             while time.monotonic() < deadline:
-                status = (await http.get(url)).json()
-                if status["subscriptions"].get(DEMO_TENANT) == "live":
+                status = (await http.get(url)).json()["subscriptions"]
+                if all(status.get(name) == "live" for name in wanted):
                     return
                 await asyncio.sleep(0.2)
-        raise SuiteError("the ingress did not subscribe to the demo tenant's change events")
+        raise SuiteError("the ingress did not subscribe to every tenant's change events")
 
 
-def _sandbox_env(facts: SandboxFacts, credentials: DemoCredentials) -> dict[str, str]:
-    return {
-        "REGALSYNC_SALESFORCE_CA_BUNDLE": facts.salesforce["ca_bundle"],
-        "REGALSYNC_PUBSUB_ADDRESS": facts.salesforce["pubsub_address"],
-        "DEMO_SF_CLIENT_ID": facts.salesforce["client_id"],
-        "DEMO_SF_PRIVATE_KEY": credentials.private_key_pem,
-        "DEMO_REGAL_API_KEY": credentials.regal_api_key,
-        "DEMO_REGAL_WEBHOOK_TOKEN": credentials.webhook_token,
-    }
+def process_name(service: str, index: int) -> str:
+    """Name the ``index``-th process of a service (the first has no number)."""
+    base = _PROCESS_NAMES[service]
+    return base if index == 0 else f"{base}-{index + 1}"
 
 
-async def _demo_endpoints(facts: SandboxFacts, credentials: DemoCredentials,
-                          ports: Mapping[str, int]) -> dict[str, Any]:
-    sf = facts.salesforce
+def _numbered(value: str, index: int) -> str:
+    return value if index == 0 else f"{value}-{index + 1}"
+
+
+def _copy_tls(source: Path, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("ca.pem", "server.pem", "server-key.pem"):
+        shutil.copy2(source / name, target / name)
+
+
+def _admin_metadata(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    token = env.get("REGALSYNC_ADMIN_TOKEN") or os.environ.get("REGALSYNC_ADMIN_TOKEN")
+    return (("authorization", f"Bearer {token}"),) if token else ()
+
+
+async def _demo_endpoints(tenant: TenantSandbox, regal: dict[str, Any]) -> dict[str, Any]:
+    sf = tenant.salesforce
     async with httpx.AsyncClient(verify=_trusting(sf["ca_bundle"])) as http:
         response = await http.post(f"{sf['instance_url']}/services/oauth2/token", data={
             "grant_type": "client_credentials", "client_id": sf["client_id"],
@@ -220,7 +300,7 @@ async def _demo_endpoints(facts: SandboxFacts, credentials: DemoCredentials,
         "salesforce": {"instance_url": sf["instance_url"], "access_token": token["access_token"],
                        "ca_bundle": sf["ca_bundle"], "pubsub_address": sf["pubsub_address"],
                        "org_id": sf["org_id"]},
-        "regal": {"base_url": facts.regal["base_url"], "api_key": credentials.regal_api_key},
+        "regal": {"base_url": regal["base_url"], "api_key": tenant.regal_api_key},
     }
 
 

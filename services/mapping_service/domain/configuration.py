@@ -23,7 +23,10 @@ from mapping_service.domain.model import (
     CONVERTED_OBJECTS,
     EVENT_TYPES,
     MAPPABLE_OBJECTS,
+    WATCHED_OBJECTS,
     AttributeMapping,
+    ChangeSource,
+    ChangeSources,
     Configuration,
     DesiredObjects,
     ObjectMapping,
@@ -50,7 +53,7 @@ __all__ = [
 Checker = Callable[[TenantConfiguration], Iterable[ValidationIssue]]
 
 _TENANT_KEYS = ("tenant", "salesforce", "regal", "configurations")
-_SALESFORCE_KEYS = ("login_url", "auth", "daily_api_budget_percent")
+_SALESFORCE_KEYS = ("login_url", "auth", "daily_api_budget_percent", "pubsub_address")
 _AUTH_KEYS = (
     "flow", "client_id", "username", "private_key", "client_secret", "refresh_token",
 )
@@ -69,7 +72,9 @@ _CONFIGURATION_KEYS = (
     "use_email_to_identify", "subscribed_by_default", "opportunities", "outbound",
     "event_records", "log_calls_and_sms_as_tasks", "daily_summary",
     "log_retention_days", "event_record_retention_days", "object_mappings",
+    "default_phone_region", "change_sources",
 )
+_CHANGE_SOURCE_KEYS = ("default", "polling_interval_seconds", "objects")
 _OPPORTUNITY_KEYS = (
     "send_as_attributes", "update_from_contact_events", "friendly_id_threshold",
 )
@@ -130,6 +135,7 @@ def _read_salesforce(section: Section) -> SalesforceConnection:
         daily_api_budget_percent=section.number(
             "daily_api_budget_percent", 25.0, 0.0, 100.0
         ),
+        pubsub_address=section.text("pubsub_address"),
     )
 
 
@@ -232,6 +238,32 @@ def _read_configuration(section: Section) -> Configuration:
             "event_record_retention_days", 1
         ),
         object_mappings=mappings,
+        default_phone_region=_read_region(section),
+        change_sources=_read_change_sources(
+            section.section("change_sources", _CHANGE_SOURCE_KEYS)),
+    )
+
+
+def _read_region(section: Section) -> str:
+    region = section.text("default_phone_region", "US") or "US"
+    if len(region) != 2 or not region.isalpha() or not region.isupper():
+        section.report("default_phone_region",
+                       "must be a two-letter ISO 3166 region code such as US")
+        return "US"
+    return region
+
+
+def _read_change_sources(section: Section) -> ChangeSources:
+    sources = [s.value for s in ChangeSource]
+    default = section.choice("default", sources, ChangeSource.EVENTS.value)
+    objects = section.section("objects", WATCHED_OBJECTS)
+    chosen = tuple((name, ChangeSource(choice)) for name in WATCHED_OBJECTS
+                   if (choice := objects.choice(name, sources, "")))
+    return ChangeSources(
+        default=ChangeSource(default or ChangeSource.EVENTS.value),
+        polling_interval_seconds=section.number(
+            "polling_interval_seconds", 60.0, 0.0, 86400.0),
+        objects=chosen,
     )
 
 

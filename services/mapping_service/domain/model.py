@@ -73,6 +73,8 @@ class AttributeMapping:
     salesforce: str
     direction: Direction = Direction.BOTH
     when: WriteCondition = WriteCondition.ALWAYS
+    # The Regal property type, when declared; checked against C6.
+    regal_type: str | None = None
 
     @property
     def sends_to_regal(self) -> bool:
@@ -111,12 +113,15 @@ class AttributeMapping:
 
     def to_json_dict(self) -> JsonObject:
         """Render the mapping as its document form, defaults included."""
-        return {
+        rendered: JsonObject = {
             "regal": self.regal,
             "salesforce": self.salesforce,
             "direction": self.direction.value,
             "when": self.when.value,
         }
+        if self.regal_type is not None:
+            rendered["type"] = self.regal_type
+        return rendered
 
 
 @dataclass(frozen=True)
@@ -198,6 +203,44 @@ class OutboundToggles:
         }
 
 
+class ChangeSource(StrEnum):
+    """Say how regal-sync learns of an object's changes (O1)."""
+
+    EVENTS = "events"
+    POLLING = "polling"
+
+
+# Objects that have no change events: always polled (O1).
+POLLED_ONLY = ("CaseComment",)
+WATCHED_OBJECTS = (
+    "Lead", "Contact", "Account", "Opportunity", "Case", "Event", *POLLED_ONLY,
+)
+
+
+@dataclass(frozen=True)
+class ChangeSources:
+    """Choose per object between change events and polling ``SystemModstamp``."""
+
+    default: ChangeSource = ChangeSource.EVENTS
+    polling_interval_seconds: float = 60.0
+    objects: tuple[tuple[str, ChangeSource], ...] = ()
+
+    def source_of(self, object_type: str) -> ChangeSource:
+        """Return the source of an object (Person Accounts are Accounts)."""
+        if object_type in POLLED_ONLY:
+            return ChangeSource.POLLING
+        name = "Account" if object_type == "PersonAccount" else object_type
+        return dict(self.objects).get(name, self.default)
+
+    def to_json_dict(self) -> JsonObject:
+        """Render the choice as its document form."""
+        return {
+            "default": self.default.value,
+            "polling_interval_seconds": self.polling_interval_seconds,
+            "objects": {name: source.value for name, source in self.objects},
+        }
+
+
 @dataclass(frozen=True)
 class Configuration:
     """Hold one named set of sync options and mappings (C2)."""
@@ -218,6 +261,9 @@ class Configuration:
     log_retention_days: int = 180
     event_record_retention_days: int | None = None
     object_mappings: tuple[ObjectMapping, ...] = ()
+    # ISO 3166 region that phones without a country code are read in.
+    default_phone_region: str = "US"
+    change_sources: ChangeSources = field(default_factory=ChangeSources)
 
     def object_mapping(self, object_type: str) -> ObjectMapping | None:
         """Return the active mapping of an object type, if any."""
@@ -250,6 +296,8 @@ class Configuration:
             "log_retention_days": self.log_retention_days,
             "event_record_retention_days": self.event_record_retention_days,
             "object_mappings": [m.to_json_dict() for m in self.object_mappings],
+            "default_phone_region": self.default_phone_region,
+            "change_sources": self.change_sources.to_json_dict(),
         }
 
 
@@ -283,14 +331,20 @@ class SalesforceConnection:
     login_url: str
     auth: SalesforceAuth
     daily_api_budget_percent: float = 25.0
+    # host:port of the org's Pub/Sub API when not the ingress's default
+    # (REGALSYNC_PUBSUB_ADDRESS), e.g. for a government-cloud org.
+    pubsub_address: str | None = None
 
     def to_json_dict(self) -> JsonObject:
         """Render the connection as its document form."""
-        return {
+        document: JsonObject = {
             "login_url": self.login_url,
             "auth": self.auth.to_json_dict(),
             "daily_api_budget_percent": self.daily_api_budget_percent,
         }
+        if self.pubsub_address:
+            document["pubsub_address"] = self.pubsub_address
+        return document
 
 
 @dataclass(frozen=True)

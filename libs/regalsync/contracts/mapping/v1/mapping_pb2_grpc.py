@@ -74,6 +74,41 @@ class MappingServiceStub:
                 request_serializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.ToSalesforceRequest.SerializeToString,
                 response_deserializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.ToSalesforceResponse.FromString,
                 _registered_method=True)
+        self.DiffConfiguration = channel.unary_unary(
+                '/regalsync.mapping.v1.MappingService/DiffConfiguration',
+                request_serializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.ConfigurationDocument.SerializeToString,
+                response_deserializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.ConfigurationDiff.FromString,
+                _registered_method=True)
+        self.ExportConfiguration = channel.unary_unary(
+                '/regalsync.mapping.v1.MappingService/ExportConfiguration',
+                request_serializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.ExportConfigurationRequest.SerializeToString,
+                response_deserializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.ConfigurationDocument.FromString,
+                _registered_method=True)
+        self.Preview = channel.unary_unary(
+                '/regalsync.mapping.v1.MappingService/Preview',
+                request_serializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.PreviewRequest.SerializeToString,
+                response_deserializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.PreviewResponse.FromString,
+                _registered_method=True)
+        self.QueryEventLog = channel.unary_unary(
+                '/regalsync.mapping.v1.MappingService/QueryEventLog',
+                request_serializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.QueryEventLogRequest.SerializeToString,
+                response_deserializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.QueryEventLogResponse.FromString,
+                _registered_method=True)
+        self.PurgeEventLog = channel.unary_unary(
+                '/regalsync.mapping.v1.MappingService/PurgeEventLog',
+                request_serializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.PurgeEventLogRequest.SerializeToString,
+                response_deserializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.PurgeEventLogResponse.FromString,
+                _registered_method=True)
+        self.WriteDailySummary = channel.unary_unary(
+                '/regalsync.mapping.v1.MappingService/WriteDailySummary',
+                request_serializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.DailySummaryRequest.SerializeToString,
+                response_deserializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.DailySummaryResponse.FromString,
+                _registered_method=True)
+        self.GetTenantStatus = channel.unary_unary(
+                '/regalsync.mapping.v1.MappingService/GetTenantStatus',
+                request_serializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.GetTenantStatusRequest.SerializeToString,
+                response_deserializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.TenantStatus.FromString,
+                _registered_method=True)
 
 
 class MappingServiceServicer:
@@ -132,6 +167,52 @@ class MappingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DiffConfiguration(self, request, context):
+        """What applying a document would change, against the active version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportConfiguration(self, request, context):
+        """A stored version (the active one by default) as a document.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Preview(self, request, context):
+        """The events or writes a record or event would produce; sends nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QueryEventLog(self, request, context):
+        """Operations: the event log, its retention, the daily summary, status.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PurgeEventLog(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WriteDailySummary(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTenantStatus(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MappingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -174,6 +255,41 @@ def add_MappingServiceServicer_to_server(servicer, server):
                     servicer.ToSalesforce,
                     request_deserializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.ToSalesforceRequest.FromString,
                     response_serializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.ToSalesforceResponse.SerializeToString,
+            ),
+            'DiffConfiguration': grpc.unary_unary_rpc_method_handler(
+                    servicer.DiffConfiguration,
+                    request_deserializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.ConfigurationDocument.FromString,
+                    response_serializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.ConfigurationDiff.SerializeToString,
+            ),
+            'ExportConfiguration': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportConfiguration,
+                    request_deserializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.ExportConfigurationRequest.FromString,
+                    response_serializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.ConfigurationDocument.SerializeToString,
+            ),
+            'Preview': grpc.unary_unary_rpc_method_handler(
+                    servicer.Preview,
+                    request_deserializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.PreviewRequest.FromString,
+                    response_serializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.PreviewResponse.SerializeToString,
+            ),
+            'QueryEventLog': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueryEventLog,
+                    request_deserializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.QueryEventLogRequest.FromString,
+                    response_serializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.QueryEventLogResponse.SerializeToString,
+            ),
+            'PurgeEventLog': grpc.unary_unary_rpc_method_handler(
+                    servicer.PurgeEventLog,
+                    request_deserializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.PurgeEventLogRequest.FromString,
+                    response_serializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.PurgeEventLogResponse.SerializeToString,
+            ),
+            'WriteDailySummary': grpc.unary_unary_rpc_method_handler(
+                    servicer.WriteDailySummary,
+                    request_deserializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.DailySummaryRequest.FromString,
+                    response_serializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.DailySummaryResponse.SerializeToString,
+            ),
+            'GetTenantStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTenantStatus,
+                    request_deserializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.GetTenantStatusRequest.FromString,
+                    response_serializer=regalsync_dot_mapping_dot_v1_dot_mapping__pb2.TenantStatus.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -392,6 +508,195 @@ class MappingService:
             '/regalsync.mapping.v1.MappingService/ToSalesforce',
             regalsync_dot_mapping_dot_v1_dot_mapping__pb2.ToSalesforceRequest.SerializeToString,
             regalsync_dot_mapping_dot_v1_dot_mapping__pb2.ToSalesforceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DiffConfiguration(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/regalsync.mapping.v1.MappingService/DiffConfiguration',
+            regalsync_dot_mapping_dot_v1_dot_mapping__pb2.ConfigurationDocument.SerializeToString,
+            regalsync_dot_mapping_dot_v1_dot_mapping__pb2.ConfigurationDiff.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportConfiguration(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/regalsync.mapping.v1.MappingService/ExportConfiguration',
+            regalsync_dot_mapping_dot_v1_dot_mapping__pb2.ExportConfigurationRequest.SerializeToString,
+            regalsync_dot_mapping_dot_v1_dot_mapping__pb2.ConfigurationDocument.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Preview(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/regalsync.mapping.v1.MappingService/Preview',
+            regalsync_dot_mapping_dot_v1_dot_mapping__pb2.PreviewRequest.SerializeToString,
+            regalsync_dot_mapping_dot_v1_dot_mapping__pb2.PreviewResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueryEventLog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/regalsync.mapping.v1.MappingService/QueryEventLog',
+            regalsync_dot_mapping_dot_v1_dot_mapping__pb2.QueryEventLogRequest.SerializeToString,
+            regalsync_dot_mapping_dot_v1_dot_mapping__pb2.QueryEventLogResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PurgeEventLog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/regalsync.mapping.v1.MappingService/PurgeEventLog',
+            regalsync_dot_mapping_dot_v1_dot_mapping__pb2.PurgeEventLogRequest.SerializeToString,
+            regalsync_dot_mapping_dot_v1_dot_mapping__pb2.PurgeEventLogResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WriteDailySummary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/regalsync.mapping.v1.MappingService/WriteDailySummary',
+            regalsync_dot_mapping_dot_v1_dot_mapping__pb2.DailySummaryRequest.SerializeToString,
+            regalsync_dot_mapping_dot_v1_dot_mapping__pb2.DailySummaryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTenantStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/regalsync.mapping.v1.MappingService/GetTenantStatus',
+            regalsync_dot_mapping_dot_v1_dot_mapping__pb2.GetTenantStatusRequest.SerializeToString,
+            regalsync_dot_mapping_dot_v1_dot_mapping__pb2.TenantStatus.FromString,
             options,
             channel_credentials,
             insecure,

@@ -15,10 +15,12 @@ class MatchOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MATCH_OUTCOME_MATCHED: _ClassVar[MatchOutcome]
     MATCH_OUTCOME_NO_MATCH: _ClassVar[MatchOutcome]
     MATCH_OUTCOME_AMBIGUOUS: _ClassVar[MatchOutcome]
+    MATCH_OUTCOME_UNRESOLVED: _ClassVar[MatchOutcome]
 MATCH_OUTCOME_UNSPECIFIED: MatchOutcome
 MATCH_OUTCOME_MATCHED: MatchOutcome
 MATCH_OUTCOME_NO_MATCH: MatchOutcome
 MATCH_OUTCOME_AMBIGUOUS: MatchOutcome
+MATCH_OUTCOME_UNRESOLVED: MatchOutcome
 
 class RecordRef(_message.Message):
     __slots__ = ("idempotency_key", "object_type", "record_id")
@@ -73,14 +75,16 @@ class Identifiers(_message.Message):
     def __init__(self, idempotency_key: _Optional[str] = ..., user_id: _Optional[str] = ..., salesforce_ids: _Optional[_Iterable[str]] = ..., phone: _Optional[str] = ..., email: _Optional[str] = ...) -> None: ...
 
 class ResolveRequest(_message.Message):
-    __slots__ = ("tenant_id", "events", "policy")
+    __slots__ = ("tenant_id", "events", "policy", "read_plans")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     POLICY_FIELD_NUMBER: _ClassVar[int]
+    READ_PLANS_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     events: _containers.RepeatedCompositeFieldContainer[Identifiers]
     policy: _mapping_pb2.MatchPolicy
-    def __init__(self, tenant_id: _Optional[str] = ..., events: _Optional[_Iterable[_Union[Identifiers, _Mapping]]] = ..., policy: _Optional[_Union[_mapping_pb2.MatchPolicy, _Mapping]] = ...) -> None: ...
+    read_plans: _containers.RepeatedCompositeFieldContainer[_mapping_pb2.ReadPlan]
+    def __init__(self, tenant_id: _Optional[str] = ..., events: _Optional[_Iterable[_Union[Identifiers, _Mapping]]] = ..., policy: _Optional[_Union[_mapping_pb2.MatchPolicy, _Mapping]] = ..., read_plans: _Optional[_Iterable[_Union[_mapping_pb2.ReadPlan, _Mapping]]] = ...) -> None: ...
 
 class ResolveResponse(_message.Message):
     __slots__ = ("matches",)
@@ -89,15 +93,17 @@ class ResolveResponse(_message.Message):
     def __init__(self, matches: _Optional[_Iterable[_Union[Match, _Mapping]]] = ...) -> None: ...
 
 class Match(_message.Message):
-    __slots__ = ("idempotency_key", "outcome", "record", "decided_by", "candidate_ids")
+    __slots__ = ("idempotency_key", "outcome", "record", "decided_by", "candidate_ids", "reason")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     RECORD_FIELD_NUMBER: _ClassVar[int]
     DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
     CANDIDATE_IDS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     outcome: MatchOutcome
     record: _common_pb2.SalesforceRecord
     decided_by: str
     candidate_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, idempotency_key: _Optional[str] = ..., outcome: _Optional[_Union[MatchOutcome, str]] = ..., record: _Optional[_Union[_common_pb2.SalesforceRecord, _Mapping]] = ..., decided_by: _Optional[str] = ..., candidate_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    reason: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., outcome: _Optional[_Union[MatchOutcome, str]] = ..., record: _Optional[_Union[_common_pb2.SalesforceRecord, _Mapping]] = ..., decided_by: _Optional[str] = ..., candidate_ids: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ...) -> None: ...
