@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ import httpx
 import requests
 from simple_salesforce.api import Salesforce
 
+from regalsync.suite.background import suite_in_background
 from regalsync.suite.local_suite import LocalSuite
 
 T = TypeVar("T")
@@ -83,17 +83,9 @@ class SuiteHandle:
 @contextmanager
 def running_suite(state_dir: Path, **env: str) -> Iterator[SuiteHandle]:
     """Start the suite with sandboxes; stop every process afterwards."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="suite-loop", daemon=True)
-    thread.start()
     suite = LocalSuite(state_dir, with_sandboxes=True, extra_env=env)
-    try:
-        asyncio.run_coroutine_threadsafe(suite.start(), loop).result(120)
-        yield SuiteHandle(suite, loop)
-    finally:
-        asyncio.run_coroutine_threadsafe(suite.stop(), loop).result(120)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
+    with suite_in_background(suite) as background:
+        yield SuiteHandle(suite, background.loop)
 
 
 def eventually(probe: Callable[[], T | None], *, timeout: float = 30.0,

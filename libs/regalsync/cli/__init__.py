@@ -11,6 +11,7 @@ import asyncio
 import sys
 
 from regalsync.cli import (
+    bench_commands,
     config_commands,
     exit_codes,
     ops_commands,
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     config_commands.register(commands, common)
     preview_commands.register(commands, common)
     ops_commands.register(commands, common)
+    bench_commands.register(commands)
     return parser
 
 

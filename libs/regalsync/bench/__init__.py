@@ -1,0 +1,1 @@
+"""`regal-sync bench`: measure the suite against its baselines in one run."""
