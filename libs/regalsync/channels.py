@@ -11,7 +11,9 @@ Every channel gets:
 * keepalive pings, so a dead peer is noticed on an idle channel;
 * ``round_robin`` load balancing over every address of the target;
 * the caller's ``request_id`` and ``tenant`` from structlog's context
-  variables, sent as ``x-request-id`` and ``x-tenant-id`` metadata.
+  variables, sent as ``x-request-id`` and ``x-tenant-id`` metadata;
+* when tracing is on, a client span whose context travels as
+  ``traceparent`` metadata (see tracing.py).
 
 Targets: ``host:port`` (DNS; a Kubernetes headless service resolves to every
 replica), any target with a scheme (``dns:///``, ``ipv4:``, ``unix:``), or
@@ -31,6 +33,7 @@ import grpc
 import structlog
 
 from regalsync.grpc_interceptor import REQUEST_ID_KEY, TENANT_ID_KEY
+from regalsync.tracing import client_span
 
 __all__ = ["ContextMetadataInterceptor", "make_channel", "resolve_target"]
 
@@ -137,37 +140,45 @@ class ContextMetadataInterceptor(
         self, continuation: Any, client_call_details: Any, request: Any
     ) -> Any:
         """Call on with context metadata and a deadline."""
-        return await continuation(self._details(client_call_details), request)
+        return await self._call(continuation, client_call_details, request)
 
     async def intercept_unary_stream(
         self, continuation: Any, client_call_details: Any, request: Any
     ) -> Any:
         """Call on with context metadata and a deadline."""
-        return await continuation(self._details(client_call_details), request)
+        return await self._call(continuation, client_call_details, request)
 
     async def intercept_stream_unary(
         self, continuation: Any, client_call_details: Any, request_iterator: Any
     ) -> Any:
         """Call on with context metadata and a deadline."""
-        details = self._details(client_call_details)
-
-        return await continuation(details, request_iterator)
+        return await self._call(continuation, client_call_details, request_iterator)
 
     async def intercept_stream_stream(
         self, continuation: Any, client_call_details: Any, request_iterator: Any
     ) -> Any:
         """Call on with context metadata and a deadline."""
-        details = self._details(client_call_details)
+        return await self._call(continuation, client_call_details, request_iterator)
 
-        return await continuation(details, request_iterator)
+    async def _call(self, continuation: Any, details: Any, request: Any) -> Any:
+        method = details.method
+        traced = client_span(method.decode() if isinstance(method, bytes) else method)
+        trace_metadata = traced[0] if traced is not None else {}
+        call = await continuation(self._details(details, trace_metadata), request)
+        if traced is not None:
+            call.add_done_callback(traced[1])
 
-    def _details(self, details: Any) -> Any:
+        return call
+
+    def _details(self, details: Any, trace_metadata: dict[str, str]) -> Any:
         metadata = grpc.aio.Metadata(*(details.metadata or ()))
         context = structlog.contextvars.get_contextvars()
         for key, name in _PROPAGATED:
             value = context.get(name)
             if isinstance(value, str) and key not in metadata:
                 metadata.add(key, value)
+        for key, value in trace_metadata.items():
+            metadata.add(key, value)
         timeout = details.timeout
         if timeout is None:
             timeout = self._timeout_seconds

@@ -26,6 +26,7 @@ import grpc
 import structlog
 
 from regalsync.errors import RegalSyncError
+from regalsync.tracing import server_span
 
 __all__ = [
     "REQUEST_ID_KEY",
@@ -121,7 +122,7 @@ class ServerCallInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         started = time.perf_counter()
         bound = _call_context(metadata, request)
         outcome = _Outcome()
-        with structlog.contextvars.bound_contextvars(**bound):
+        with structlog.contextvars.bound_contextvars(**bound), server_span(method, metadata):
             try:
                 yield
             except BaseException as error:

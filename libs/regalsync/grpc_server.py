@@ -20,6 +20,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from regalsync.grpc_interceptor import CallObserver, ServerCallInterceptor
+from regalsync.metrics import current_metrics
 
 __all__ = ["HEALTH_SERVICE", "GrpcServer", "GrpcService", "serve_until"]
 
@@ -64,6 +65,10 @@ class GrpcServer:
     ) -> None:
         self._services = tuple(services)
         self._address = _address(host, port)
+        # Inside a service, its gRPC latency histogram observes every call.
+        metrics = current_metrics()
+        if metrics is not None:
+            observers = (*observers, metrics.grpc.observe)
         self._interceptors = (ServerCallInterceptor(observers), *interceptors)
         self._health = health.aio.HealthServicer()
         self._server: Any = None

@@ -12,13 +12,16 @@ import contextlib
 import enum
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import structlog
 
+from regalsync.metrics import current_metrics
 from regalsync.storage import ClaimedItem
 from regalsync.storage._queues import QueueStore
+from regalsync.tracing import batch_span
 
 log = structlog.get_logger(__name__)
 
@@ -61,6 +64,7 @@ class QueueWorker:
         lease_seconds: float = 60.0,
         poll_seconds: float = 0.2,
         max_attempts: int = 20,
+        gather_seconds: float = 0.0,
     ) -> None:
         self._queues = queues
         self._queue = queue
@@ -70,7 +74,13 @@ class QueueWorker:
         self._lease = lease_seconds
         self._poll = poll_seconds
         self._max_attempts = max_attempts
+        self._gather = gather_seconds
         self._wake = asyncio.Event()
+        # Inside a service, settlements are counted and the queue's depth
+        # is read from storage whenever Prometheus scrapes.
+        self._metrics = current_metrics()
+        if self._metrics is not None:
+            self._metrics.on_scrape(self._report_depth)
 
     def wake(self) -> None:
         """Look for work now instead of at the next poll."""
@@ -95,22 +105,46 @@ class QueueWorker:
                                          limit=self._batch_size, lease_seconds=self._lease)
         if not items:
             return 0
+        items = await self._gathered(items)
         poisoned = [i for i in items if i.attempts > self._max_attempts]
         if poisoned:
             await self._queues.dead_letter(self._queue, [i.id for i in poisoned],
                                            "too_many_attempts")
+            self._count([Settlement(i.id, Settle.DEAD) for i in poisoned], poisoned)
             items = [i for i in items if i.attempts <= self._max_attempts]
         try:
-            settlements = await self._handler(items)
+            with batch_span(self._queue, len(items)):
+                settlements = await self._handler(items)
         except Exception:
             # A failing batch is retried whole; idempotency keys make the
             # retry harmless, and max_attempts bounds a poison batch.
             log.exception("queue_batch_failed", queue=self._queue, items=len(items))
             await self._queues.retry(self._queue, [i.id for i in items],
                                      delay_seconds=1.0, error="batch_failed")
+            self._count([Settlement(i.id, Settle.RETRY) for i in items], items)
             return len(items)
         await self._settle(settlements)
+        self._count(settlements, items)
         return len(items)
+
+    async def _gathered(self, items: list[ClaimedItem]) -> list[ClaimedItem]:
+        """Hold a small, fresh batch briefly and add what arrived meanwhile.
+
+        Items posted one at a time would otherwise each pay for their own
+        downstream calls; no item waits longer than ``gather_seconds``
+        after it was queued, and a full or older batch does not wait.
+        """
+        if self._gather <= 0 or len(items) >= self._batch_size:
+            return items
+        oldest = min(item.enqueued_at for item in items)
+        wait = min(self._gather, oldest + self._gather - time.time())
+        if wait <= 0:
+            return items
+        await asyncio.sleep(wait)
+        more = await self._queues.claim(self._queue, worker=self._worker,
+                                        limit=self._batch_size - len(items),
+                                        lease_seconds=self._lease)
+        return items + more
 
     async def _settle(self, settlements: Sequence[Settlement]) -> None:
         acks = [s.item_id for s in settlements if s.action is Settle.ACK]
@@ -122,6 +156,27 @@ class QueueWorker:
                                          delay_seconds=s.delay_seconds, error=s.reason)
             elif s.action is Settle.DEAD:
                 await self._queues.dead_letter(self._queue, [s.item_id], s.reason)
+
+    def _count(self, settlements: Sequence[Settlement], items: Sequence[ClaimedItem]) -> None:
+        if self._metrics is None:
+            return
+        by_id = {item.id: item for item in items}
+        now = time.time()  # enqueued_at is wall-clock time, as storage records it
+        for s in settlements:
+            item = by_id.get(s.item_id)
+            if item is None:
+                continue
+            self._metrics.settled(self._queue, item.tenant, s.action.value)
+            if s.action is Settle.ACK:
+                self._metrics.lag(self._queue, now - item.enqueued_at)
+
+    async def _report_depth(self) -> None:
+        if self._metrics is None:
+            return
+        stats = await self._queues.depth(self._queue)
+        self._metrics.queue_depth(
+            self._queue, pending=stats.pending, in_flight=stats.in_flight, dead=stats.dead,
+            oldest_age_seconds=stats.oldest_age_seconds)
 
     async def _idle(self, stop: asyncio.Event) -> None:
         stopped = asyncio.ensure_future(stop.wait())
