@@ -56,6 +56,9 @@ class IngressSettings(SalesforceSettings):
     writer_address: str = setting("127.0.0.1:50064", description="salesforce-writer address.")
     tenant_poll_seconds: float = setting(
         2.0, description="How often new tenants are looked for.")
+    inbox_gather_seconds: float = setting(
+        0.2, description="How long a fresh, small inbox batch waits for more items, so "
+        "webhooks posted one at a time share Salesforce calls.")
 
 
 async def main(stop: asyncio.Event, settings: IngressSettings) -> None:
@@ -67,7 +70,8 @@ async def main(stop: asyncio.Event, settings: IngressSettings) -> None:
         worker = QueueWorker(base.storage, QUEUE,
                              Pipeline(base.storage, tenants, downstream).handle,
                              worker=worker_name("ingress-gateway"),
-                             lease_seconds=settings.queue_lease_seconds)
+                             lease_seconds=settings.queue_lease_seconds,
+                             gather_seconds=settings.inbox_gather_seconds)
         subscriptions: dict[str, TenantSubscription] = {}
         runner = await _start_http(settings, base.storage, tenants, worker.wake, subscriptions)
         tasks = [asyncio.create_task(worker.run(stop)),

@@ -9,6 +9,17 @@ never skips one. Flow control asks for at most 100 events at a time.
 A tenant's first subscription starts from the earliest retained event
 and keeps only changes committed after the tenant was first seen, so no
 change made after onboarding is missed while the stream is being set up.
+
+Change events cannot always name what changed. Gap events name records
+without their changes (the pipeline re-reads them whole); a
+``GAP_OVERFLOW`` names no records at all, so the object's records
+modified since the last commit taken are queried (``resync.py``). A
+stored replay id older than the bus keeps (72 h) would stall the tenant:
+instead the watched objects' records modified since the last commit
+taken are queried and queued, and the stream restarts from the earliest
+retained event, keeping only changes committed after what the query saw.
+Both are logged and counted (``regalsync_events_total`` with types
+``salesforce_resync`` and ``replay_id_expired``).
 """
 
 from __future__ import annotations
@@ -18,16 +29,19 @@ import contextlib
 import io
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from typing import Any
 
 import fastavro
 import grpc
 import structlog
 
-from ingress_gateway.inbox import QUEUE, RecordChange, change_item
+from ingress_gateway.inbox import QUEUE, RecordChange, change_item, resync_item
+from ingress_gateway.resync import changed_since
 from regalsync.contracts.eventbus.v1 import pubsub_pb2, pubsub_pb2_grpc
+from regalsync.metrics import current_metrics
 from regalsync.pubsub.bitmaps import field_names_from_bitmaps
+from regalsync.salesforce import SalesforceClient
 from regalsync.salesforce.auth import SalesforceToken, TokenProvider
 from regalsync.storage import QueueItem, Storage
 
@@ -37,7 +51,12 @@ TOPIC = "/data/ChangeEvents"
 BATCH = 100
 _REPLAY_CHECKPOINT = f"pubsub:{TOPIC}"
 _START_CHECKPOINT = "pubsub:first_seen_ms"
-_LEASE_SECONDS = 30.0
+_LAST_COMMIT_CHECKPOINT = "pubsub:last_commit_ms"
+# A dead holder's subscription is taken over within this many seconds.
+_LEASE_SECONDS = 15.0
+_REPLAY_EXPIRED = "replayid.corrupted"
+_OVERFLOW = "GAP_OVERFLOW"
+Watched = Callable[[], Awaitable[Collection[str]]]
 
 
 class TenantSubscription:
@@ -45,8 +64,12 @@ class TenantSubscription:
 
     def __init__(self, tenant_id: str, storage: Storage, tokens: TokenProvider, *,
                  address: str, root_certificates: bytes | None, holder: str,
-                 client_tag: str, on_accepted: Any) -> None:
+                 client_tag: str, on_accepted: Any,
+                 salesforce: SalesforceClient | None = None,
+                 watched: Watched | None = None) -> None:
         self._tenant = tenant_id
+        self._salesforce = salesforce
+        self._watched = watched
         self._storage = storage
         self._tokens = tokens
         self._address = address
@@ -73,6 +96,8 @@ class TenantSubscription:
                             code=error.code().name, error_code=_error_code(error))
                 if error.code() == grpc.StatusCode.UNAUTHENTICATED:
                     await self._tokens.refresh(await self._tokens.token())
+                if _error_code(error).endswith(_REPLAY_EXPIRED):
+                    await self._recover()
             except Exception:
                 log.exception("pubsub_stream_failed", tenant=self._tenant)
             finally:
@@ -119,23 +144,31 @@ class TenantSubscription:
         if not response.events:
             return
         items: list[QueueItem] = []
+        last_commit = await self._last_commit_ms()
+        newest = last_commit
         for consumer_event in response.events:
             event = consumer_event.event
             schema = await self._schema(stub, token, event.schema_id)
-            for change in self._changes(schema, event.payload, first_seen):
+            record: Any = fastavro.schemaless_reader(io.BytesIO(event.payload), schema)
+            header: dict[str, Any] = record["ChangeEventHeader"]
+            newest = max(newest, int(header.get("commitTimestamp") or 0))
+            if header.get("changeType") == _OVERFLOW:
+                items += await self._resync(str(header["entityName"]), last_commit, "overflow")
+                continue
+            for change in self._changes(schema, header, first_seen):
                 items.append(change_item(self._tenant, consumer_event.replay_id, change))
         if items:
             await self._storage.enqueue(QUEUE, items)
             self._on_accepted()
         last = response.events[-1].replay_id
+        await self._storage.set_checkpoint(self._tenant, _LAST_COMMIT_CHECKPOINT,
+                                           str(newest).encode())
         await self._storage.set_checkpoint(self._tenant, _REPLAY_CHECKPOINT, last)
         log.info("change_events_taken", tenant=self._tenant, events=len(response.events),
                  records=len(items))
 
-    def _changes(self, schema: dict[str, Any], payload: bytes,
+    def _changes(self, schema: dict[str, Any], header: dict[str, Any],
                  first_seen: int) -> list[RecordChange]:
-        record: Any = fastavro.schemaless_reader(io.BytesIO(payload), schema)
-        header: dict[str, Any] = record["ChangeEventHeader"]
         origin = str(header.get("changeOrigin") or "")
         if f"client={self._client_tag}" in origin.split(";"):
             return []  # our own write coming back: never echo it to Regal
@@ -148,6 +181,43 @@ class TenantSubscription:
                              fields, int(header.get("commitTimestamp") or 0))
                 for record_id in header.get("recordIds") or []]
 
+    async def _recover(self) -> None:
+        """Queue what changed since the last commit taken, then restart the stream."""
+        since = await self._last_commit_ms() or await self._first_seen_ms()
+        log.warning("replay_id_expired", tenant=self._tenant, since_ms=since)
+        _count(self._tenant, "replay_id_expired")
+        items: list[QueueItem] = []
+        for entity in sorted(await self._watched()) if self._watched else ():
+            items += await self._resync(entity, since, "recovery")
+        if items:
+            await self._storage.enqueue(QUEUE, items)
+            self._on_accepted()
+        covered = max([since, *(json.loads(i.payload)["commit_timestamp_ms"] for i in items)])
+        # Events committed before what the query saw are already queued.
+        await self._storage.set_checkpoint(self._tenant, _START_CHECKPOINT,
+                                           str(covered).encode())
+        await self._storage.set_checkpoint(self._tenant, _REPLAY_CHECKPOINT, b"")
+        log.info("replay_recovered", tenant=self._tenant, records=len(items),
+                 resumes_after_ms=covered)
+
+    async def _resync(self, entity: str, since_ms: int, source: str) -> list[QueueItem]:
+        """Turn the entity's records modified since ``since_ms`` into inbox items."""
+        if self._salesforce is None:
+            log.error("resync_unavailable", tenant=self._tenant, entity=entity)
+            return []
+        found = await changed_since(self._salesforce, entity, since_ms)
+        log.info("salesforce_resync", tenant=self._tenant, entity=entity, source=source,
+                 since_ms=since_ms, records=len(found))
+        _count(self._tenant, "salesforce_resync", len(found))
+        return [resync_item(self._tenant, source, RecordChange(
+                    entity, "GAP_CREATE" if r.created_ms > since_ms else "GAP_UPDATE",
+                    r.record_id, (), r.modified_ms))
+                for r in found]
+
+    async def _last_commit_ms(self) -> int:
+        stored = await self._storage.get_checkpoint(self._tenant, _LAST_COMMIT_CHECKPOINT)
+        return int(stored.decode()) if stored else 0
+
     async def _schema(self, stub: pubsub_pb2_grpc.PubSubStub, token: SalesforceToken,
                       schema_id: str) -> dict[str, Any]:
         if schema_id not in self._schemas:
@@ -159,7 +229,7 @@ class TenantSubscription:
 
     async def _first_seen_ms(self) -> int:
         stored = await self._storage.get_checkpoint(self._tenant, _START_CHECKPOINT)
-        if stored is not None:
+        if stored:
             return int(stored.decode())
         now = int(time.time() * 1000)
         await self._storage.compare_and_set_checkpoint(
@@ -168,8 +238,14 @@ class TenantSubscription:
         return int(stored.decode()) if stored else now
 
 
+def _count(tenant: str, what: str, count: int = 1) -> None:
+    metrics = current_metrics()
+    if metrics is not None and count:
+        metrics.event("in", tenant, what, count)
+
+
 def _first_request(replay: bytes | None) -> pubsub_pb2.FetchRequest:
-    if replay is None:
+    if not replay:
         return pubsub_pb2.FetchRequest(topic_name=TOPIC, num_requested=BATCH,
                                        replay_preset=pubsub_pb2.EARLIEST)
     return pubsub_pb2.FetchRequest(topic_name=TOPIC, num_requested=BATCH,

@@ -53,5 +53,19 @@ def change_item(tenant: str, replay_id: bytes, change: RecordChange) -> QueueIte
                      ordering_key=f"sf:{change.record_id[:15]}", payload=_dump(body))
 
 
+def resync_item(tenant: str, source: str, change: RecordChange) -> QueueItem:
+    """Wrap a change found by querying Salesforce (recovery, overflow, polling).
+
+    The key names the record and its modification stamp, so finding the
+    same modification twice (two overlapping queries) queues it once.
+    """
+    body = {"kind": CHANGE, "entity": change.entity, "change_type": change.change_type,
+            "record_id": change.record_id, "changed_fields": list(change.changed_fields),
+            "commit_timestamp_ms": change.commit_timestamp_ms, "source": source}
+    key = f"{source}:{change.entity}:{change.record_id[:15]}:{change.commit_timestamp_ms}"
+    return QueueItem(tenant=tenant, idempotency_key=key,
+                     ordering_key=f"sf:{change.record_id[:15]}", payload=_dump(body))
+
+
 def _dump(body: dict[str, Any]) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()

@@ -2,7 +2,19 @@
 
 Change events carry only changed fields; Regal wants every mapped field,
 and formula fields never appear in change events at all. So the records
-of a whole batch are read fresh, one SOQL query per object and chunk.
+of a whole batch are read fresh, one SOQL query per object and chunk:
+the number of calls grows with batches and objects, never with records
+(docs/salesforce-api-budget.md).
+
+Besides the mapped fields, each object brings what the mapping needs to
+decide: whether a Lead was converted and into what, whether an Account
+is a Person Account, and for secondary objects their related primary
+record's identifiers (read in the same query through relationships).
+
+A mapping may name a field the org does not have (a typo, or a field
+deleted after configuration). Salesforce refuses the whole query then;
+one describe tells which fields exist, the query is repeated without the
+others, and the mapping reports the missing field (SPEC O10).
 """
 
 from __future__ import annotations
@@ -11,11 +23,39 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+import structlog
+
 from regalsync.salesforce import SalesforceClient
+from regalsync.salesforce.client import SalesforceApiError
 from regalsync.salesforce.soql import in_list
+
+log = structlog.get_logger(__name__)
 
 # Keeps a query well under SOQL's 100,000-character limit.
 _IDS_PER_QUERY = 500
+_PRIMARY_IDENTITY = ("Phone", "Email")
+_DECIDING_FIELDS: dict[str, tuple[str, ...]] = {
+    "Lead": ("IsConverted", "ConvertedContactId", "ConvertedAccountId"),
+    "Account": ("IsPersonAccount", "PersonContactId"),
+    "Opportunity": ("AccountId", "ContactId", "CreatedDate"),
+    "Case": ("ContactId", "AccountId", "OwnerId", "Owner.Name", "Owner.Email"),
+    "CaseComment": ("ParentId", "Parent.ContactId", "Parent.AccountId"),
+    # Who is polymorphic: only the fields every target shares (Name's).
+    "Event": ("WhoId", "WhatId", "OwnerId", "Owner.Name", "Owner.Email", "Who.Type",
+              "Who.Phone", "Who.Email"),
+}
+FRIENDLY_ID = "Regal_Friendly_Id__c"
+# Where the siblings travel in an Opportunity row; the ingress takes them out.
+SIBLINGS = "RegalSiblings"
+_SECONDARY = ("Opportunity", "Case", "CaseComment", "Event")
+# Compound values repeat their parts, which are read on their own.
+_COMPOUND_TYPES = frozenset({"address", "location"})
+# Relationships through which a secondary record reaches its primary one.
+_RELATED_PRIMARY: dict[str, tuple[tuple[str, str], ...]] = {
+    "Opportunity": (("Account", "Account"), ("Contact", "Contact")),
+    "Case": (("Contact", "Contact"), ("Account", "Account")),
+    "CaseComment": (("Parent.Contact", "Contact"), ("Parent.Account", "Account")),
+}
 
 
 async def read_records(
@@ -28,14 +68,108 @@ async def read_records(
         ids_by_object[object_type].add(record_id)
     found: dict[str, dict[str, Any]] = {}
     for object_type, ids in ids_by_object.items():
-        fields = list(dict.fromkeys(["Id", *fields_by_object.get(object_type, [])]))
-        ordered = sorted(ids)
-        for start in range(0, len(ordered), _IDS_PER_QUERY):
-            chunk = ordered[start:start + _IDS_PER_QUERY]
-            # Ids are quoted by in_list; field and object names come from
-            # the validated configuration.
-            soql = (f"SELECT {', '.join(fields)} FROM {object_type} "  # noqa: S608
-                    f"WHERE Id IN {in_list(chunk)}")
-            for row in await client.query(soql):
-                found[str(row["Id"])[:15]] = row
+        if _wants_all_fields(object_type, fields_by_object):
+            # No mapping: the event carries every field (SPEC O7).
+            fields_by_object = {**fields_by_object,
+                                object_type: await _all_fields(client, object_type)}
+        fields = fields_to_read(object_type, fields_by_object)
+        rows = await _read_object(client, object_type, sorted(ids), fields)
+        if object_type == "Opportunity" and FRIENDLY_ID in fields_by_object.get(
+                "Opportunity", []):
+            await _attach_siblings(client, rows)
+        for row in rows:
+            found[str(row["Id"])[:15]] = row
     return found
+
+
+def _wants_all_fields(object_type: str, fields_by_object: dict[str, list[str]]) -> bool:
+    """Tell whether a secondary object has no mapping, so every field travels (O7)."""
+    if object_type not in _SECONDARY:
+        return False
+    requested = [f for f in fields_by_object.get(object_type, []) if f not in ("Id", FRIENDLY_ID)]
+    return not requested
+
+
+async def _attach_siblings(client: SalesforceClient, rows: list[dict[str, Any]]) -> None:
+    """Add, per Opportunity, its primary record's Opportunities (SPEC O8).
+
+    One query for the whole batch: friendly ids are ordinals among the
+    Opportunities of the same Account or Contact.
+    """
+    owners = sorted({str(r[k]) for r in rows for k in ("AccountId", "ContactId") if r.get(k)})
+    if not owners:
+        return
+    soql = ("SELECT Id, AccountId, ContactId, CreatedDate, "  # noqa: S608 - ids quoted
+            f"{FRIENDLY_ID} FROM Opportunity WHERE AccountId IN {in_list(owners)} "
+            f"OR ContactId IN {in_list(owners)}")
+    siblings = await client.query(soql)
+    for row in rows:
+        owner = {row.get("AccountId"), row.get("ContactId")} - {None}
+        row[SIBLINGS] = [s for s in siblings
+                         if {s.get("AccountId"), s.get("ContactId")} & owner]
+
+
+def fields_to_read(object_type: str, fields_by_object: dict[str, list[str]]) -> list[str]:
+    """List the fields one object's query selects: Id, mapped, deciding, related."""
+    names = ["Id", *fields_by_object.get(object_type, []),
+             *_DECIDING_FIELDS.get(object_type, ())]
+    for path, primary in _RELATED_PRIMARY.get(object_type, ()):
+        names += [f"{path}.{name}" for name in _related_fields(primary, fields_by_object)]
+    return list(dict.fromkeys(names))
+
+
+def _related_fields(primary: str, fields_by_object: dict[str, list[str]]) -> list[str]:
+    """Return the primary object's identifying fields worth reading alongside."""
+    mapped = fields_by_object.get(primary, [])
+    wanted = ["Id", *(f for f in mapped if f in _PRIMARY_IDENTITY or f.endswith("Phone")
+                      or f.endswith("Email"))]
+    if primary == "Account":
+        wanted += ["IsPersonAccount", "PersonEmail", "PersonMobilePhone"]
+    return list(dict.fromkeys(wanted))
+
+
+async def _read_object(client: SalesforceClient, object_type: str, ids: list[str],
+                       fields: list[str]) -> list[dict[str, Any]]:
+    try:
+        return await _query_chunks(client, object_type, ids, fields)
+    except SalesforceApiError as error:
+        if error.error_code != "INVALID_FIELD":
+            raise
+    known = await _existing_fields(client, object_type, fields)
+    log.warning("enrichment_fields_dropped", object_type=object_type,
+                fields=[f for f in fields if f not in known])
+    return await _query_chunks(client, object_type, ids, known)
+
+
+async def _query_chunks(client: SalesforceClient, object_type: str, ids: list[str],
+                        fields: list[str]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        chunk = ids[start:start + _IDS_PER_QUERY]
+        # Ids are quoted by in_list; field and object names come from the
+        # validated configuration and the lists above.
+        soql = (f"SELECT {', '.join(fields)} FROM {object_type} "  # noqa: S608
+                f"WHERE Id IN {in_list(chunk)}")
+        rows.extend(await client.query(soql))
+    return rows
+
+
+async def _all_fields(client: SalesforceClient, object_type: str) -> list[str]:
+    describe = await client.describe(object_type)
+    return [str(f["name"]) for f in describe.get("fields", [])
+            if f.get("type") not in _COMPOUND_TYPES]
+
+
+async def _existing_fields(client: SalesforceClient, object_type: str,
+                           fields: list[str]) -> list[str]:
+    """Keep the fields (and relationship paths) the object's describe knows."""
+    describe = await client.describe(object_type)
+    names = {f["name"].lower() for f in describe.get("fields", [])}
+    relations = {str(f.get("relationshipName") or "").lower()
+                 for f in describe.get("fields", [])} - {""}
+    kept = []
+    for name in fields:
+        head, dot, _ = name.partition(".")
+        if (dot and head.lower() in relations) or (not dot and name.lower() in names):
+            kept.append(name)
+    return kept

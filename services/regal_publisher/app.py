@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from regal_publisher.delivery import Backoff
 from regal_publisher.publishing import Publisher
 from regal_publisher.servicer import QUEUE, RegalPublisherServicer
 from regalsync.contracts.publisher.v1 import publisher_pb2_grpc
@@ -25,6 +26,14 @@ class PublisherSettings(ClientSettings):
     publisher_concurrency: int = setting(
         32, description="Regal requests in flight at once per process.")
     publisher_batch_size: int = setting(200, description="Events claimed per batch.")
+    publisher_retry_base_seconds: float = setting(
+        1.0, description="First retry delay after a transient Regal failure; doubles "
+        "with each attempt (with jitter) unless Regal sends Retry-After.")
+    publisher_retry_cap_seconds: float = setting(
+        120.0, description="Longest delay between two attempts of one event.")
+    publisher_max_attempts: int = setting(
+        1000, description="Attempts before an event is parked as a dead letter "
+        "(at the cap, 1000 attempts ride out well over a day of Regal outage).")
 
 
 async def main(stop: asyncio.Event, settings: PublisherSettings) -> None:
@@ -32,10 +41,15 @@ async def main(stop: asyncio.Event, settings: PublisherSettings) -> None:
     async with (service_base("regal-publisher", settings) as base,
                 tenant_directory(settings) as tenants,
                 aiohttp.ClientSession() as http):
-        publisher = Publisher(http, tenants, concurrency=settings.publisher_concurrency)
+        publisher = Publisher(
+            http, tenants, concurrency=settings.publisher_concurrency,
+            backoff=Backoff(settings.publisher_retry_base_seconds,
+                            settings.publisher_retry_cap_seconds))
         worker = QueueWorker(base.storage, QUEUE, publisher.handle,
                              worker=worker_name("regal-publisher"),
-                             batch_size=settings.publisher_batch_size)
+                             batch_size=settings.publisher_batch_size,
+                             lease_seconds=settings.queue_lease_seconds,
+                             max_attempts=settings.publisher_max_attempts)
         servicer = RegalPublisherServicer(base.storage, QUEUE, worker.wake)
         server = GrpcServer(
             [GrpcService(SERVICE_NAME, servicer,

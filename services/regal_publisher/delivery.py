@@ -60,9 +60,25 @@ def classify(status: int, retry_after: str | None) -> Outcome:
     return Outcome(Fate.DEAD, status, f"http_{status}")
 
 
+@dataclass(frozen=True)
+class Backoff:
+    """Say how long to wait before the next attempt of a failed event."""
+
+    base: float = 1.0
+    cap: float = 120.0
+
+    def seconds(self, attempt: int) -> float:
+        """Return the delay after ``attempt`` (1-based) failed attempts."""
+        return backoff_seconds(attempt, base=self.base, cap=self.cap)
+
+
 def backoff_seconds(attempt: int, *, base: float = 1.0, cap: float = 120.0) -> float:
-    """Return exponential backoff with full jitter for the given attempt (1-based)."""
-    ceiling = min(cap, base * 2 ** max(attempt - 1, 0))
+    """Return exponential backoff with jitter for the given attempt (1-based).
+
+    The delay lies between half and all of ``base * 2^(attempt-1)``
+    (at most ``cap``), so retries of many events spread out.
+    """
+    ceiling = min(cap, base * 2 ** max(min(attempt, 60) - 1, 0))
     return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import aiohttp
 import structlog
 
-from regal_publisher.delivery import Fate, Outcome, backoff_seconds, post_event
+from regal_publisher.delivery import Backoff, Fate, Outcome, post_event
 from regal_publisher.rate_limit import TenantRateLimits
 from regalsync import secrets
 from regalsync.contracts.mapping.v1 import mapping_pb2
@@ -27,8 +27,9 @@ class Publisher:
     """The queue handler: post each event and decide its settlement."""
 
     def __init__(self, http: aiohttp.ClientSession, tenants: TenantDirectory,
-                 *, concurrency: int = 32) -> None:
+                 *, concurrency: int = 32, backoff: Backoff | None = None) -> None:
         self._http = http
+        self._backoff = backoff or Backoff()
         self._tenants = tenants
         self._limits = TenantRateLimits()
         self._slots = asyncio.Semaphore(concurrency)
@@ -43,23 +44,23 @@ class Publisher:
             api_key = secrets.resolve(tenant.regal.api_key_ref)
         except RegalSyncError as error:
             return Settlement(item.id, Settle.RETRY, f"tenant_unavailable:{error}",
-                              backoff_seconds(item.attempts))
+                              self._backoff.seconds(item.attempts))
         async with self._slots:
             await self._limits.bucket(item.tenant, _rate(tenant.regal)).acquire()
             outcome = await post_event(self._http, tenant.regal.events_url, api_key,
                                        item.payload, timeout_seconds=_timeout(tenant.regal))
-        log.info("regal_event_delivery", tenant=item.tenant, key=item.idempotency_key,
+        log.info("regal_event_delivery", tenant=item.tenant, item_key=item.idempotency_key,
                  fate=outcome.fate.value, status=outcome.status, attempt=item.attempts)
-        return _settlement(item, outcome)
+        return self._settlement(item, outcome)
 
-
-def _settlement(item: ClaimedItem, outcome: Outcome) -> Settlement:
-    if outcome.fate is Fate.DELIVERED:
-        return Settlement(item.id, Settle.ACK)
-    if outcome.fate is Fate.DEAD:
-        return Settlement(item.id, Settle.DEAD, outcome.reason)
-    delay = outcome.retry_after or backoff_seconds(item.attempts)
-    return Settlement(item.id, Settle.RETRY, outcome.reason, delay)
+    def _settlement(self, item: ClaimedItem, outcome: Outcome) -> Settlement:
+        if outcome.fate is Fate.DELIVERED:
+            return Settlement(item.id, Settle.ACK)
+        if outcome.fate is Fate.DEAD:
+            return Settlement(item.id, Settle.DEAD, outcome.reason)
+        # Regal's Retry-After wins over our own schedule.
+        delay = outcome.retry_after or self._backoff.seconds(item.attempts)
+        return Settlement(item.id, Settle.RETRY, outcome.reason, delay)
 
 
 def _rate(regal: mapping_pb2.RegalConnection) -> float:

@@ -112,7 +112,7 @@ class TestPrimaryCreate:
             "traits": {
                 "firstName": "John",
                 "lastName": "Doe",
-                "phone": "(856) 559-7961",
+                "phone": "+18565597961",
                 "email": "john.doe@example.com",
                 "title": "some title",
                 "address": {"street": "123 sesame st", "city": "somewhere"},
@@ -188,7 +188,7 @@ class TestPrimaryUpdate:
             "traits": {
                 "firstName": "John",
                 "lastName": "Doe",
-                "phone": "(856) 559-7961",
+                "phone": "+18565597961",
                 "email": "john.doe@example.com",
                 "title": "some title",
                 "address": {"street": "123 sesame st", "city": "somewhere"},
@@ -347,7 +347,7 @@ class TestOpportunities:
             "name": "Salesforce Opportunity Created",
             "eventSource": "salesforce",
             "originalTimestamp": COMMIT_ISO,
-            "traits": {"phone": "9735872432", "salesforce_contact_id": CONTACT_ID},
+            "traits": {"phone": "+19735872432", "salesforce_contact_id": CONTACT_ID},
             "salesforce_opportunity_id": "006A",
             "salesforceLink": f"{INSTANCE}/006A",
             "properties": {**OPPORTUNITY_VALUES, "Id": "006A"},

@@ -8,6 +8,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from mapping_service.domain.model import AttributeMapping
+from mapping_service.domain.phones import e164, is_phone
 from mapping_service.domain.values import (
     MISSING,
     JsonObject,
@@ -119,13 +120,24 @@ def changed_names(changed_fields: tuple[str, ...]) -> frozenset[str]:
 
 
 def mapped_value(
-    attribute: AttributeMapping, change: Change, problems: list[MappingProblem]
+    attribute: AttributeMapping,
+    change: Change,
+    problems: list[MappingProblem],
+    *,
+    phone_region: str | None = None,
 ) -> JsonValue | Missing:
-    """Read and type the value of one mapping, noting a problem when absent."""
+    """Read and type the value of one mapping, noting a problem when absent.
+
+    With ``phone_region``, phone values go out in E.164 when they parse
+    (``phones.py``).
+    """
     value = field_value(change.values, attribute.salesforce, change.record_id)
     if isinstance(value, Missing):
         problems.append(MappingProblem(
             attribute.regal, attribute.salesforce, "field missing from the record"
         ))
         return value
-    return regal_value(value, change.field_types.get(attribute.salesforce))
+    typed = regal_value(value, change.field_types.get(attribute.salesforce))
+    if phone_region and is_phone(attribute, change.field_types):
+        return e164(typed, phone_region)
+    return typed

@@ -20,6 +20,7 @@ from mapping_service.domain.changes import (
     record_link,
 )
 from mapping_service.domain.model import Configuration, ObjectMapping
+from mapping_service.domain.related import plain_values, related_primary
 from mapping_service.domain.values import (
     JsonObject,
     JsonValue,
@@ -35,6 +36,10 @@ _ID_TRAITS = {
     "PersonAccount": "salesforce_account_id",
 }
 _IDENTITY_TRAITS = ("traits.phone", "traits.email")
+FRIENDLY_ID = "Regal_Friendly_Id__c"
+# Fields that change on every save, or that regal-sync itself keeps.
+AUDIT_FIELDS = frozenset({"lastmodifieddate", "lastmodifiedbyid", "systemmodstamp",
+                          FRIENDLY_ID.lower()})
 
 
 def build_opportunity_events(
@@ -45,7 +50,7 @@ def build_opportunity_events(
         return Skip("outbound_disabled", "Opportunity events are switched off")
     if change.change_type not in (ChangeType.CREATED, ChangeType.UPDATED):
         return Skip("change_type_not_sent", f"Opportunity {change.change_type.value}")
-    related = change.related
+    related = related_primary(config, change)
     primary = _related_mapping(config, related) if related else None
     if related is None or primary is None:
         return Skip("no_related_primary_record", "no mapped primary record to attach to")
@@ -57,11 +62,32 @@ def build_opportunity_events(
         properties, changed = _all_properties(change)
     if change.change_type is ChangeType.UPDATED and not changed:
         return Skip("no_mapped_field_changed", "no mapped Opportunity field changed")
-    body = _body(change, related, primary, instance_url, now_ms, properties, problems)
+    body = _body(change, related, primary, instance_url, now_ms, properties, problems,
+                 config.default_phone_region)
+    if config.opportunities.send_as_attributes:
+        _add_friendly_trait(body, change, properties, instance_url)
     if change.change_type is ChangeType.UPDATED:
         properties["updated_properties_regal"] = [regal for regal, _ in changed]
         properties["updated_properties_sf"] = [sf for _, sf in changed]
     return [RegalEventOut(body, related.record_id, tuple(problems))]
+
+
+def _add_friendly_trait(
+    body: JsonObject, change: Change, properties: JsonObject, instance_url: str
+) -> None:
+    """Repeat the properties as ``traits.salesforce_opportunity_<N>`` (O8).
+
+    N is the friendly id the ingress assigned and stored; without one
+    (above the threshold) the event goes without the trait.
+    """
+    number = change.values.get(FRIENDLY_ID)
+    traits = body["traits"]
+    if isinstance(number, bool) or not isinstance(number, int | float) or number < 1:
+        return
+    if isinstance(traits, dict):
+        traits[f"salesforce_opportunity_{int(number)}"] = {
+            "salesforceLink": record_link(instance_url, change.record_id), **properties,
+        }
 
 
 def _related_mapping(
@@ -81,8 +107,9 @@ def _body(
     now_ms: int,
     properties: JsonObject,
     problems: list[MappingProblem],
+    phone_region: str,
 ) -> JsonObject:
-    traits, body = _identity(primary, related, problems)
+    traits, body = _identity(primary, related, problems, phone_region)
     traits[_ID_TRAITS[primary.object]] = related.record_id
     verb = "Created" if change.change_type is ChangeType.CREATED else "Updated"
     return {
@@ -98,7 +125,10 @@ def _body(
 
 
 def _identity(
-    primary: ObjectMapping, related: RelatedRecord, problems: list[MappingProblem]
+    primary: ObjectMapping,
+    related: RelatedRecord,
+    problems: list[MappingProblem],
+    phone_region: str,
 ) -> tuple[JsonObject, JsonObject]:
     """Return the related record's phone/email traits and its ``userId``."""
     record = Change(
@@ -110,7 +140,7 @@ def _identity(
         wanted = attribute.regal in _IDENTITY_TRAITS or attribute.is_user_id
         if not (wanted and attribute.sends_to_regal):
             continue
-        value = mapped_value(attribute, record, problems)
+        value = mapped_value(attribute, record, problems, phone_region=phone_region)
         if isinstance(value, Missing) or value is None:
             continue
         if attribute.is_user_id:
@@ -144,11 +174,14 @@ def _mapped_properties(
 
 
 def _all_properties(change: Change) -> tuple[JsonObject, list[tuple[str, str]]]:
-    names = changed_names(change.changed_fields)
+    # Audit fields change with every save; alone they are not news (docs/mapping.md).
+    names = changed_names(change.changed_fields) - AUDIT_FIELDS
     is_update = change.change_type is ChangeType.UPDATED
     properties: JsonObject = {}
     changed: list[tuple[str, str]] = []
-    for name, value in change.values.items():
+    for name, value in plain_values(change.values).items():
+        if name == FRIENDLY_ID:
+            continue
         touched = name.lower() in names
         if touched:
             changed.append((name, name))

@@ -107,13 +107,16 @@ def _primary_events(
 ) -> list[RegalEventOut] | Skip:
     if change.change_type is ChangeType.DELETED:
         return Skip("record_deleted", "deleted primary records send no event")
+    if mapping.object == "Lead" and _converted(change):
+        # The converted record's own events speak for the profile now (O5).
+        return Skip("lead_converted", "a converted Lead's changes are not sent")
     outgoing = [a for a in mapping.attributes if a.sends_to_regal]
     changed = _changed(outgoing, change)
     if change.change_type is ChangeType.UPDATED and not changed:
         return Skip("no_mapped_field_changed", "no mapped field changed")
     problems: list[MappingProblem] = []
     timestamp = iso_from_ms(change.commit_timestamp_ms or now_ms)
-    traits = _traits(outgoing, change, problems)
+    traits = _traits(outgoing, change, problems, config.default_phone_region)
     traits["salesforceLink"] = record_link(instance_url, change.record_id)
     traits[_ID_TRAITS[mapping.object]] = change.record_id
     opt_in = _opt_in(config, outgoing, change, changed, timestamp, problems)
@@ -134,6 +137,10 @@ def _primary_events(
     return [RegalEventOut(body, change.record_id, tuple(problems))]
 
 
+def _converted(change: Change) -> bool:
+    return field_value(change.values, "IsConverted", change.record_id) is True
+
+
 def _verb(change: Change) -> str:
     return "Created" if change.change_type is ChangeType.CREATED else "Updated"
 
@@ -147,7 +154,10 @@ def _changed(
 
 
 def _traits(
-    attributes: list[AttributeMapping], change: Change, problems: list[MappingProblem]
+    attributes: list[AttributeMapping],
+    change: Change,
+    problems: list[MappingProblem],
+    phone_region: str,
 ) -> JsonObject:
     """Nest every mapped trait of the record; skip (and note) broken ones."""
     traits: JsonObject = {}
@@ -155,7 +165,7 @@ def _traits(
         path = attribute.trait_path
         if path is None:
             continue
-        value = mapped_value(attribute, change, problems)
+        value = mapped_value(attribute, change, problems, phone_region=phone_region)
         if not isinstance(value, Missing):
             put_nested(traits, path, value)
     return traits
