@@ -9,9 +9,11 @@ without a Salesforce call.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ingress_gateway.flows import Downstream, log_results
+from ingress_gateway.outbound_flow import active_options
 from regalsync.contracts.common.v1 import common_pb2
 from regalsync.contracts.mapping.v1 import mapping_pb2
 from regalsync.contracts.matcher.v1 import matcher_pb2
@@ -31,6 +33,8 @@ _STOPPED = {
     matcher_pb2.MATCH_OUTCOME_UNRESOLVED: "unresolved_match",
 }
 
+_OPPORTUNITY_ATTRIBUTE = re.compile(r"^salesforce_opportunity_([1-9][0-9]{0,8})$")
+
 Group = list[tuple[ClaimedItem, dict[str, Any]]]
 
 
@@ -43,15 +47,19 @@ async def apply_webhooks(storage: Storage, tenants: TenantDirectory, down: Downs
                for i, b in group if event_name(b["event"]) not in HANDLED_EVENTS]
     if handled:
         results.extend(await _apply(tenants, down, tenant_id, handled))
-    await log_results(storage, tenant_id, "inbound", results)
+    await log_results(storage, tenant_id, "inbound", results,
+                      {i.idempotency_key: event_name(b["event"]) for i, b in group})
 
 
 async def _apply(tenants: TenantDirectory, down: Downstream, tenant_id: str,
                  group: Group) -> list[common_pb2.ItemResult]:
     tenant = await tenants.get(tenant_id)
+    opportunities = active_options(tenant).get("opportunities") or {}
+    updates = bool(opportunities.get("update_from_contact_events"))
     resolved = await down.matcher.Resolve(matcher_pb2.ResolveRequest(
         tenant_id=tenant_id, policy=tenant.match_policy, read_plans=tenant.read_plans,
-        events=[identifiers(i.idempotency_key, b["event"]) for i, b in group]))
+        events=[identifiers(i.idempotency_key, b["event"], opportunity_updates=updates)
+                for i, b in group]))
     results: list[common_pb2.ItemResult] = []
     matched: list[mapping_pb2.MatchedEvent] = []
     for (item, body), match in zip(group, resolved.matches, strict=True):
@@ -77,8 +85,13 @@ async def _apply(tenants: TenantDirectory, down: Downstream, tenant_id: str,
     return results
 
 
-def identifiers(key: str, event: dict[str, Any]) -> matcher_pb2.Identifiers:
-    """Pick the waterfall's identifiers from either envelope shape."""
+def identifiers(key: str, event: dict[str, Any], *,
+                opportunity_updates: bool = False) -> matcher_pb2.Identifiers:
+    """Pick the waterfall's identifiers from either envelope shape.
+
+    With ``opportunity_updates`` the friendly ids of the Opportunity
+    attributes an attribute edit touches go along (SPEC I7).
+    """
     traits = event.get("traits")
     traits = traits if isinstance(traits, dict) else {}
     ids = [v for k, v in traits.items()
@@ -88,7 +101,22 @@ def identifiers(key: str, event: dict[str, Any]) -> matcher_pb2.Identifiers:
         user_id = str(user_id)
     return matcher_pb2.Identifiers(
         idempotency_key=key, user_id=_text(user_id), salesforce_ids=ids,
-        phone=_text(traits.get("phone")), email=_text(traits.get("email")))
+        phone=_text(traits.get("phone")), email=_text(traits.get("email")),
+        opportunity_numbers=edited_opportunities(event) if opportunity_updates else [])
+
+
+def edited_opportunities(event: dict[str, Any]) -> list[int]:
+    """Return N of each ``salesforce_opportunity_<N>`` an attribute edit changes."""
+    if event_name(event) != "contact.attribute.edited":
+        return []
+    properties = event.get("properties")
+    changes = properties.get("changes") if isinstance(properties, dict) else None
+    if not isinstance(changes, dict):
+        return []
+    custom = changes.get("custom_properties")
+    names = [*changes, *(custom if isinstance(custom, dict) else {})]
+    return sorted({int(m.group(1)) for name in names
+                   if (m := _OPPORTUNITY_ATTRIBUTE.match(str(name)))})
 
 
 def event_name(event: dict[str, Any]) -> str:

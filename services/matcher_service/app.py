@@ -28,9 +28,9 @@ class MatcherSettings(SalesforceSettings):
 
 async def main(stop: asyncio.Event, settings: MatcherSettings) -> None:
     """Serve Enrich and Resolve until ``stop`` is set."""
-    async with (service_base("matcher-service", settings),
+    async with (service_base("matcher-service", settings) as base,
                 tenant_directory(settings) as tenants,
-                salesforce_clients(settings, tenants) as clients):
+                salesforce_clients(settings, tenants, base.storage) as clients):
         server = GrpcServer(
             [GrpcService(SERVICE_NAME, MatcherServicer(clients),
                          matcher_pb2_grpc.add_MatcherServiceServicer_to_server)],

@@ -38,6 +38,10 @@ _VALUES_PER_QUERY = 200
 _VARIANTS_PER_QUERY = 3_000
 # Phones per search: SOSL returns at most 2,000 records in all.
 _PHONES_PER_SEARCH = 200
+FRIENDLY_ID = "Regal_Friendly_Id__c"
+# Where a match carries its Opportunities by friendly id (SPEC I7).
+OPPORTUNITIES = "RegalOpportunities"
+_OPPORTUNITY_OWNERS = frozenset({"Contact", "Account", "PersonAccount"})
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,29 @@ class Resolver:
                 record(walks[event.key], found.get(event.key, []))
         return {key: Resolution(_decided(walk), tuple(walk.trail))
                 for key, walk in walks.items()}
+
+    async def opportunities(self, wanted: dict[str, set[int]]) -> dict[str, dict[int, str]]:
+        """Find, per matched record id, its Opportunities with the wanted friendly ids.
+
+        One query per 200 records. A number held by two of a record's
+        Opportunities names neither, so nothing is written to a guess.
+        """
+        owners = sorted(wanted)
+        numbers = sorted({n for ns in wanted.values() for n in ns})
+        found: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for start_at in range(0, len(owners), _VALUES_PER_QUERY):
+            quoted = in_list(owners[start_at:start_at + _VALUES_PER_QUERY])
+            # Ids are quoted by in_list; the numbers are ints.
+            soql = (f"SELECT Id, AccountId, ContactId, {FRIENDLY_ID} "  # noqa: S608
+                    f"FROM Opportunity WHERE (AccountId IN {quoted} OR ContactId IN "
+                    f"{quoted}) AND {FRIENDLY_ID} IN ({', '.join(map(str, numbers))})")
+            for row in await self._client.query(soql):
+                number = _number(row.get(FRIENDLY_ID))
+                for owner in {_text(row.get("AccountId")), _text(row.get("ContactId"))}:
+                    if number in wanted.get(owner, ()):
+                        found[owner][number].append(str(row["Id"]))
+        return {owner: {n: ids[0] for n, ids in by_number.items() if len(ids) == 1}
+                for owner, by_number in found.items()}
 
     def _present(self, event: EventIdentifiers) -> frozenset[str]:
         present = set()
@@ -297,6 +324,17 @@ def _replace_converted(candidates: list[Candidate], targets: dict[str, str],
         if candidate not in out:
             out.append(candidate)
     return out
+
+
+def owns_opportunities(candidate: Candidate) -> bool:
+    """Tell whether a matched record can have Opportunities (Leads cannot)."""
+    return candidate.object_type in _OPPORTUNITY_OWNERS
+
+
+def _number(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
+    return int(value)
 
 
 def _text(value: object) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from regalsync.contracts.writer.v1 import writer_pb2_grpc
@@ -18,6 +17,7 @@ from regalsync.service_kit import (
     tenant_directory,
 )
 from regalsync.settings import load_settings, setting
+from salesforce_writer.pauses import TenantPauses
 from salesforce_writer.servicer import QUEUE, SalesforceWriterServicer
 from salesforce_writer.writing import Writer, WriterPolicy
 
@@ -28,8 +28,9 @@ SERVICE_NAME = "regalsync.writer.v1.SalesforceWriter"
 class WriterSettings(SalesforceSettings):
     grpc_port: int = setting(50064, description="Port the gRPC server binds.")
     writer_batch_size: int = setting(200, description="Writes claimed per batch.")
-    writer_linger_seconds: float = setting(
-        0.5, description="How long queued writes wait for company, so calls carry more.")
+    writer_gather_seconds: float = setting(
+        0.5, description="How long a fresh, small batch of writes waits for more, so "
+        "each Salesforce call carries more records.")
     writer_limit_pause_seconds: float = setting(
         300.0, description="How long a tenant's writes pause after REQUEST_LIMIT_EXCEEDED.")
 
@@ -38,12 +39,16 @@ async def main(stop: asyncio.Event, settings: WriterSettings) -> None:
     """Serve Enqueue and apply queued writes until ``stop`` is set."""
     async with (service_base("salesforce-writer", settings) as base,
                 tenant_directory(settings) as tenants,
-                salesforce_clients(settings, tenants) as clients):
-        worker = QueueWorker(base.storage, QUEUE, Writer(clients, WriterPolicy(
-                                 limit_pause_seconds=settings.writer_limit_pause_seconds)).handle,
+                salesforce_clients(settings, tenants, base.storage) as clients):
+        policy = WriterPolicy(limit_pause_seconds=settings.writer_limit_pause_seconds)
+        writer = Writer(clients, policy, pauses=TenantPauses(base.storage),
+                        postpone=lambda ids, seconds, reason: base.storage.postpone(
+                            QUEUE, ids, delay_seconds=seconds, reason=reason))
+        worker = QueueWorker(base.storage, QUEUE, writer.handle,
                              worker=worker_name("salesforce-writer"),
                              batch_size=settings.writer_batch_size,
-                             lease_seconds=settings.queue_lease_seconds)
+                             lease_seconds=settings.queue_lease_seconds,
+                             gather_seconds=settings.writer_gather_seconds)
         servicer = SalesforceWriterServicer(base.storage, QUEUE, worker.wake)
         server = GrpcServer(
             [GrpcService(SERVICE_NAME, servicer,
@@ -51,18 +56,6 @@ async def main(stop: asyncio.Event, settings: WriterSettings) -> None:
             host=settings.grpc_host, port=settings.grpc_port)
         await serve(server, stop, grace_seconds=settings.shutdown_grace_seconds,
                     background=[worker.run])
-
-
-def _lingering(wake: Callable[[], None], seconds: float) -> Callable[[], None]:
-    """Wake the worker ``seconds`` after the first enqueue, once for them all."""
-    pending: list[asyncio.TimerHandle] = []
-
-    def schedule() -> None:
-        if pending and not pending[0].cancelled() and \
-                pending[0].when() > asyncio.get_running_loop().time():
-            return
-        pending[:] = [asyncio.get_running_loop().call_later(seconds, wake)]
-    return schedule
 
 
 def run() -> int:

@@ -45,6 +45,9 @@ class FieldInfo:
     createable: bool
     updateable: bool
     external_id: bool = False
+    # The name a write uses to point at the referenced record by an
+    # external id (``Lead__r``, ``Who``); empty for other fields.
+    relationship_name: str = ""
 
     @classmethod
     def from_describe(cls, field: dict[str, Any]) -> FieldInfo:
@@ -53,7 +56,8 @@ class FieldInfo:
                    length=int(field.get("length") or 0),
                    createable=bool(field.get("createable")),
                    updateable=bool(field.get("updateable")),
-                   external_id=bool(field.get("externalId")))
+                   external_id=bool(field.get("externalId")),
+                   relationship_name=str(field.get("relationshipName") or ""))
 
 
 def coerce(value: Any, field: FieldInfo) -> Any:

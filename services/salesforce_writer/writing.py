@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,15 +25,18 @@ from typing import Any
 import structlog
 
 from regalsync.contracts.mapping.v1 import mapping_pb2
-from regalsync.errors import RegalSyncError
+from regalsync.errors import BudgetExhausted, RegalSyncError
+from regalsync.metrics import record_delivery
 from regalsync.queue_worker import Settle, Settlement
 from regalsync.salesforce import SalesforceApiError, SalesforceClient
+from regalsync.salesforce.auth import ConnectionUnusable
 from regalsync.salesforce.client import COLLECTION_LIMIT
 from regalsync.salesforce.registry import SalesforceClients
 from regalsync.salesforce.soql import in_list
 from regalsync.storage import ClaimedItem
 from salesforce_writer.coercion import FieldInfo, Unwritable, coerce
 from salesforce_writer.lookups import Fields, Lookups
+from salesforce_writer.pauses import TenantPauses
 
 log = structlog.get_logger(__name__)
 
@@ -43,6 +45,11 @@ _LOCKED = frozenset({"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE"})
 # A record is written again at most this often after dropping fields.
 _FIELD_ROUNDS = 3
 _CREATE, _UPDATE, _UPSERT = ("create", "update", "upsert")
+# How soon writes held for a paused tenant (API budget spent, org not
+# connected) are looked at again; holding does not spend attempts.
+HOLD_SECONDS = 10.0
+# Release held items (ids) after a delay with a reason, keeping attempts.
+Postpone = Callable[[Sequence[int], float, str], Awaitable[int]]
 
 
 @dataclass
@@ -88,11 +95,14 @@ class WriterPolicy:
 class Writer:
     """The queue handler: write each tenant's batch and settle every item."""
 
-    def __init__(self, clients: SalesforceClients, policy: WriterPolicy | None = None) -> None:
+    def __init__(self, clients: SalesforceClients, policy: WriterPolicy | None = None,
+                 *, pauses: TenantPauses | None = None,
+                 postpone: Postpone | None = None) -> None:
         self._clients = clients
+        self._postpone = postpone
         self.policy = policy or WriterPolicy()
         self.lookups = Lookups()
-        self._paused_until: dict[str, float] = {}
+        self._pauses = pauses or TenantPauses()
 
     async def handle(self, items: Sequence[ClaimedItem]) -> list[Settlement]:
         """Group the batch by tenant and write each group."""
@@ -105,26 +115,48 @@ class Writer:
         return settlements
 
     async def _write_tenant(self, tenant: str, items: list[ClaimedItem]) -> list[Settlement]:
-        paused = self._paused_until.get(tenant, 0.0) - time.monotonic()
+        paused = await self._pauses.remaining(tenant)
         if paused > 0:
-            return [Settlement(i.id, Settle.RETRY, "tenant_paused", paused) for i in items]
+            return await self._wait_out_pause(items, paused)
         settled: dict[int, Settlement] = {}
         try:
-            client = await self._clients.get(tenant)
+            client = await self._clients.within_budget(tenant)
             await _TenantBatch(self, tenant, client, settled).write(items)
+        except (BudgetExhausted, ConnectionUnusable) as error:
+            return await self._hold(tenant, items, error)
         except SalesforceApiError as error:
+            if error.error_code == "REQUEST_LIMIT_EXCEEDED":
+                await self._pauses.pause(tenant, self.policy.limit_pause_seconds)
             self._settle_rest(tenant, items, settled, error)
         except RegalSyncError as error:
             for item in items:
                 settled.setdefault(item.id, _retry(item, f"unavailable:{type(error).__name__}"))
         return [settled[i.id] for i in items]
 
+    async def _wait_out_pause(self, items: list[ClaimedItem],
+                              seconds: float) -> list[Settlement]:
+        """Hold writes claimed during a limit pause until it ends, keeping their attempts."""
+        if self._postpone is None:
+            return [Settlement(i.id, Settle.RETRY, "tenant_paused", seconds) for i in items]
+        await self._postpone([i.id for i in items], seconds, "tenant_paused")
+        return [Settlement(i.id, Settle.DONE, "tenant_paused") for i in items]
+
+    async def _hold(self, tenant: str, items: list[ClaimedItem],
+                    error: RegalSyncError) -> list[Settlement]:
+        """Keep a paused tenant's writes queued without spending their attempts."""
+        reason = "api_budget_exhausted" if isinstance(error, BudgetExhausted) \
+            else "salesforce_connection_unusable"
+        log.info("salesforce_writes_held", tenant=tenant, items=len(items), reason=reason)
+        if self._postpone is None:
+            return [Settlement(i.id, Settle.RETRY, reason, HOLD_SECONDS) for i in items]
+        await self._postpone([i.id for i in items], HOLD_SECONDS, reason)
+        return [Settlement(i.id, Settle.DONE, reason) for i in items]
+
     def _settle_rest(self, tenant: str, items: list[ClaimedItem],
                      settled: dict[int, Settlement], error: SalesforceApiError) -> None:
         """Settle what a failed call left unsettled; nothing is lost."""
         if error.error_code == "REQUEST_LIMIT_EXCEEDED":
             pause = self.policy.limit_pause_seconds
-            self._paused_until[tenant] = time.monotonic() + pause
             log.warning("salesforce_writes_paused", tenant=tenant, seconds=pause)
             for item in items:
                 settled.setdefault(item.id, Settlement(item.id, Settle.RETRY,
@@ -174,8 +206,10 @@ class _TenantBatch:
                   mapping_pb2.WRITE_KIND_UPSERT: _UPSERT}.get(write.kind, _CREATE)
         pending = Pending(item, write, action, {}, write.external_id_field, write.external_id)
         if action == _CREATE and SYNC_KEY_FIELD in fields:
+            # The mapping may name the key, so the event's other writes can
+            # point at the new record through it.
             pending.action, pending.external_field = _UPSERT, SYNC_KEY_FIELD
-            pending.external_id = item.idempotency_key
+            pending.external_id = write.external_id or item.idempotency_key
         raw = json.loads(write.fields_json or b"{}")
         owner = owners.get(write.owner_email.strip().lower())
         if owner and "OwnerId" in fields:
@@ -191,7 +225,9 @@ class _TenantBatch:
         info = fields.get(name) or _case_insensitive(fields, name)
         if name in (pending.external_field, "Id"):
             return
-        if info is None:
+        if info is None and isinstance(value, dict):
+            self._refer(pending, fields, name, value)
+        elif info is None:
             self._drop(pending, name, "unknown_field")
         elif not _writable(info, pending.action):
             self._drop(pending, name, "read_only_field")
@@ -200,6 +236,22 @@ class _TenantBatch:
                 pending.fields[info.name] = coerce(value, info)
             except Unwritable as problem:
                 self._drop(pending, name, problem.reason)
+
+    def _refer(self, pending: Pending, fields: Fields, name: str,
+               reference: dict[str, Any]) -> None:
+        """Keep a reference by external id (``Lead__r: {Key__c: ...}``) as sent.
+
+        Salesforce resolves it while writing; a reference to a record that
+        does not exist fails on that field alone, which is then dropped.
+        """
+        lookup = next((f for f in fields.values() if f.relationship_name
+                       and f.relationship_name.lower() == name.lower()), None)
+        if lookup is None:
+            self._drop(pending, name, "unknown_relationship")
+        elif not _writable(lookup, pending.action):
+            self._drop(pending, name, "read_only_field")
+        else:
+            pending.fields[lookup.relationship_name] = reference
 
     async def _write_wave(self, wave: list[Pending]) -> list[Pending]:
         """Write one record per target; return those to write again."""
@@ -291,6 +343,8 @@ class _TenantBatch:
                  event_key=pending.item.idempotency_key, object=pending.write.object_type,
                  fields=len(pending.fields), dropped=len(pending.dropped))
         self._settled[pending.item.id] = Settlement(pending.item.id, Settle.ACK)
+        record_delivery("salesforce", self._tenant, pending.write.object_type,
+                        pending.write.origin_time_ms / 1000 or None)
 
     def _drop(self, pending: Pending, name: str, reason: str) -> None:
         pending.dropped.append(name)

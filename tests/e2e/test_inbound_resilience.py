@@ -149,6 +149,55 @@ class TestApiBudget:
         assert used <= 5 * CALLS_PER_200_EVENTS + FIXED_CALLS
 
 
+    def test_thousand_single_webhooks_stay_within_the_same_bound(
+            self, suite: SuiteHandle) -> None:
+        """1,000 webhooks posted one per request cost no more than Regal's batches."""
+        contacts = _contacts(suite, 1000)
+        baseline = _quiet_usage(suite)
+        sent = [call_completed(new_event_id(), phone=f"+1{p}") for _, p in contacts]
+        applied_before = len(log_lines(suite, "salesforce-writer", "salesforce_write_applied"))
+        latencies = _post_one_by_one(suite, sent, concurrency=20)
+        eventually(lambda: len(log_lines(suite, "salesforce-writer", "salesforce_write_applied"))
+                   >= applied_before + 2000, timeout=120, what="every write applied")
+        used = _quiet_usage(suite) - baseline
+        wait_for_event_records(suite, [e["eventId"] for e in sent])
+
+        slowest = sorted(latencies)[int(len(latencies) * 0.99)]
+        print(f"salesforce_api_calls_for_1000_single_webhooks={used} "
+              f"ack_p99_seconds={slowest:.3f} ack_max_seconds={max(latencies):.3f}")
+        assert used <= 5 * CALLS_PER_200_EVENTS + FIXED_CALLS
+
+    def test_single_webhooks_are_acknowledged_without_waiting_for_the_batch(
+            self, suite: SuiteHandle) -> None:
+        """Each one-event post is answered well before the inbox gathers it."""
+        contacts = _contacts(suite, 30)
+        sent = [call_completed(new_event_id(), phone=f"+1{p}") for _, p in contacts]
+
+        latencies = sorted(_post_one_by_one(suite, sent, concurrency=1))
+
+        # The inbox holds a fresh batch up to 0.2 s for company; answers
+        # that waited for it would all take longer than that.
+        assert latencies[len(latencies) // 2] < 0.1
+        assert latencies[-1] < 1.0
+        wait_for_event_records(suite, [e["eventId"] for e in sent])
+
+
+def _post_one_by_one(suite: SuiteHandle, events: list[dict[str, Any]], *,
+                     concurrency: int) -> list[float]:
+    """POST each event on its own, ``concurrency`` at a time; return the latencies."""
+    ingress = suite.endpoints["ingress"]
+    url = f"{ingress['base_url']}/v1/tenants/demo/regal/webhooks"
+
+    with httpx.Client(headers=ingress["regal_webhook_headers"], timeout=30) as client:
+        def post(event: dict[str, Any]) -> float:
+            began = time.perf_counter()
+            client.post(url, json=event).raise_for_status()
+            return time.perf_counter() - began
+
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            return list(pool.map(post, events))
+
+
 def _quiet_usage(suite: SuiteHandle) -> int:
     """Return the org's API counter once it has not moved for two seconds."""
     last = -1

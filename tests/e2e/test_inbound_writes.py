@@ -187,3 +187,91 @@ class TestFieldUpdates:
         wait_for_event_records(leads_tenant, [event["eventId"]])
         assert len(leads) == 1
         assert leads[0]["FirstName"] == "New"
+
+    def test_created_lead_carries_the_events_record_and_task(
+            self, leads_tenant: SuiteHandle) -> None:
+        """The event that creates a Lead links its event record and its Task to it."""
+        sf = leads_tenant.salesforce()
+        phone = _phone()
+        event = call_completed(new_event_id(), phone=f"+1{phone}", firstName="Linked")
+        post_events(leads_tenant, LEADS_TENANT, [event])
+
+        [lead] = eventually(lambda: sf.query(
+            f"SELECT Id FROM Lead WHERE Phone = '+1{phone}'")["records"], what="created Lead")
+        tasks = eventually(lambda: sf.query(
+            f"SELECT Id FROM Task WHERE WhoId = '{lead['Id']}'")["records"],
+            what="Task on the created Lead")
+        [stored] = wait_for_event_records(leads_tenant, [event["eventId"]]).values()
+        assert stored["Lead__c"] == lead["Id"]
+        assert len(tasks) == 1
+
+    def test_two_events_about_one_unknown_phone_create_one_lead(
+            self, leads_tenant: SuiteHandle) -> None:
+        """Events about the same new number, posted together, share one created Lead."""
+        sf = leads_tenant.salesforce()
+        phone = _phone()
+        events = [call_completed(new_event_id(), phone=f"+1{phone}", firstName="Twice"),
+                  call_completed(new_event_id(), phone=f"+1{phone}", firstName="Twice")]
+        post_events(leads_tenant, LEADS_TENANT, events)
+
+        records = wait_for_event_records(leads_tenant, [e["eventId"] for e in events])
+        leads = sf.query(f"SELECT Id FROM Lead WHERE Phone = '+1{phone}'")["records"]
+        assert len(leads) == 1
+        assert {r["Lead__c"] for r in records.values()} == {leads[0]["Id"]}
+
+
+OPPORTUNITY_TENANT = "writes-opportunities"
+CONTACT_MAPPING = {"object": "Contact", "active": True, "attributes": [
+    {"regal": "traits.phone", "salesforce": "Phone"},
+    {"regal": "traits.lastName", "salesforce": "LastName"},
+]}
+OPPORTUNITY_MAPPING = {"object": "Opportunity", "active": True, "attributes": [
+    {"regal": "properties.opportunityStage", "salesforce": "StageName"},
+    {"regal": "properties.opportunityAmount", "salesforce": "Amount"},
+    {"regal": "properties.opportunityName", "salesforce": "Name", "direction": "to_regal"},
+]}
+
+
+@pytest.fixture(scope="module")
+def opportunity_tenant(suite: SuiteHandle) -> SuiteHandle:
+    apply_tenant(suite, OPPORTUNITY_TENANT, desired_objects="leads_and_contacts",
+                 object_mappings=[CONTACT_MAPPING, OPPORTUNITY_MAPPING],
+                 opportunities={"send_as_attributes": True,
+                                "update_from_contact_events": True,
+                                "friendly_id_threshold": 100})
+    return suite
+
+
+class TestOpportunityUpdates:
+    def test_edit_of_opportunity_attribute_updates_that_opportunity(
+            self, opportunity_tenant: SuiteHandle) -> None:
+        """Editing salesforce_opportunity_2 changes the Contact's Opportunity number 2 only."""
+        sf = opportunity_tenant.salesforce()
+        phone = _phone()
+        contact = sf.Contact.create({"LastName": "Buyer", "Phone": phone})["id"]
+        other = sf.Contact.create({"LastName": "Other", "Phone": _phone()})["id"]
+
+        def opportunity(owner: str, number: int) -> str:
+            return str(sf.Opportunity.create({
+                "ContactId": owner, "Name": f"Deal {number}", "StageName": "Prospecting",
+                "CloseDate": "2030-01-31", "Amount": 100, "Regal_Friendly_Id__c": number,
+            })["id"])
+        first, second, elsewhere = (opportunity(contact, 1), opportunity(contact, 2),
+                                    opportunity(other, 2))
+        changes = {"custom_properties": {"salesforce_opportunity_2": {
+            "old_value": {"Id": second, "opportunityStage": "Prospecting",
+                          "opportunityAmount": 100, "opportunityName": "Deal 2"},
+            "new_value": {"Id": second, "opportunityStage": "Closed Won",
+                          "opportunityAmount": 2500, "opportunityName": "Renamed"}}}}
+        event = {"name": "contact.attribute.edited", "eventId": new_event_id(),
+                 "traits": {"phone": f"+1{phone}"}, "originalTimestamp": "1718805229",
+                 "properties": {"changes": changes}}
+        post_events(opportunity_tenant, OPPORTUNITY_TENANT, [event])
+
+        updated = eventually(
+            lambda: (r if (r := sf.Opportunity.get(second))["StageName"] == "Closed Won"
+                     else None), what="updated Opportunity")
+        wait_for_event_records(opportunity_tenant, [event["eventId"]])
+        assert (updated["Amount"], updated["Name"]) == (2500, "Deal 2")
+        assert sf.Opportunity.get(first)["StageName"] == "Prospecting"
+        assert sf.Opportunity.get(elsewhere)["StageName"] == "Prospecting"

@@ -12,10 +12,11 @@ import json
 
 from mapping_service.domain.regal_event import RegalEvent
 from mapping_service.domain.values import JsonObject, JsonValue, iso_from_seconds
-from mapping_service.domain.writes import MatchedRecord, WriteKind, WriteOut
+from mapping_service.domain.writes import CreatedRecord, MatchedRecord, WriteKind, WriteOut
 
 EVENT_OBJECT = "Regal_Event__c"
 EVENT_ID_FIELD = "Event_Id__c"
+SYNC_KEY_FIELD = "Regal_Sync_Key__c"
 PAYLOAD_LIMIT = 131_072
 _LOOKUPS = {
     "Lead": "Lead__c",
@@ -30,8 +31,13 @@ _DURATIONS = (
 )
 
 
-def event_record_write(event: RegalEvent, match: MatchedRecord | None) -> WriteOut:
-    """Build the upsert that stores one Regal event, linked to its match."""
+def event_record_write(event: RegalEvent, match: MatchedRecord | None,
+                       created: CreatedRecord | None = None) -> WriteOut:
+    """Build the upsert that stores one Regal event, linked to its match.
+
+    An unmatched event whose record is being created links to that record
+    by its sync key (``Lead__r: {Regal_Sync_Key__c: ...}``).
+    """
     event_id = event.event_id or payload_digest(event)
     fields: JsonObject = {
         EVENT_ID_FIELD: event_id,
@@ -51,11 +57,16 @@ def event_record_write(event: RegalEvent, match: MatchedRecord | None) -> WriteO
     lookup = _LOOKUPS.get(match.object_type) if match else None
     if match is not None and lookup is not None:
         fields[lookup] = match.record_id
+    ordering_key = match.record_id if match else f"regal-event:{event_id}"
+    created_lookup = _LOOKUPS.get(created.object_type) if created else None
+    if match is None and created is not None and created_lookup is not None:
+        fields[created_lookup.removesuffix("__c") + "__r"] = {SYNC_KEY_FIELD: created.sync_key}
+        ordering_key = created.ordering_key
     return WriteOut(
         kind=WriteKind.UPSERT,
         object_type=EVENT_OBJECT,
         fields={k: v for k, v in fields.items() if v is not None},
-        ordering_key=match.record_id if match else f"regal-event:{event_id}",
+        ordering_key=ordering_key,
         purpose="event_record",
         external_id_field=EVENT_ID_FIELD,
         external_id=event_id,

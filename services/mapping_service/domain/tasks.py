@@ -14,16 +14,18 @@ from __future__ import annotations
 from mapping_service.domain.event_record import sms_content
 from mapping_service.domain.regal_event import RegalEvent
 from mapping_service.domain.values import JsonObject, iso_from_seconds
-from mapping_service.domain.writes import MatchedRecord, WriteKind, WriteOut
+from mapping_service.domain.writes import CreatedRecord, MatchedRecord, WriteKind, WriteOut
 
 SUBJECT_LIMIT = 255
 SYNC_KEY_FIELD = "Regal_Sync_Key__c"
 TASK_EVENTS = ("call.completed", "sms.conversation.completed")
 MESSAGE_EVENTS = ("sms.sent", "sms.received", "mms.sent", "mms.received")
 CONVERSATION_TASK = "conversation_task"
+# The record a Task belongs to: matched, or being created by the same event.
+Target = MatchedRecord | CreatedRecord
 
 
-def task_write(event: RegalEvent, match: MatchedRecord) -> WriteOut | None:
+def task_write(event: RegalEvent, match: Target) -> WriteOut | None:
     """Build the Task create for a completed call or SMS conversation."""
     if event.name == "call.completed":
         fields = _call_fields(event)
@@ -44,13 +46,13 @@ def task_write(event: RegalEvent, match: MatchedRecord) -> WriteOut | None:
         kind=WriteKind.CREATE,
         object_type="Task",
         fields={k: v for k, v in fields.items() if v is not None},
-        ordering_key=match.record_id,
+        ordering_key=_ordering_key(match),
         purpose="task",
         owner_email=agent_email(event),
     )
 
 
-def message_write(event: RegalEvent, match: MatchedRecord) -> WriteOut | None:
+def message_write(event: RegalEvent, match: Target) -> WriteOut | None:
     """Append one SMS or MMS message to its conversation's Task."""
     conversation = event.text("sms_conversation_id")
     if event.name not in MESSAGE_EVENTS or not conversation:
@@ -60,14 +62,14 @@ def message_write(event: RegalEvent, match: MatchedRecord) -> WriteOut | None:
     return _conversation_write(event, match, conversation, fields)
 
 
-def _conversation_write(event: RegalEvent, match: MatchedRecord, conversation: str,
+def _conversation_write(event: RegalEvent, match: Target, conversation: str,
                         fields: JsonObject) -> WriteOut:
     return WriteOut(
         kind=WriteKind.UPSERT,
         object_type="Task",
         # TaskSubtype can be set on create only, and an upsert may update.
         fields={k: v for k, v in fields.items() if v is not None and k != "TaskSubtype"},
-        ordering_key=match.record_id,
+        ordering_key=_ordering_key(match),
         purpose=CONVERSATION_TASK,
         external_id_field=SYNC_KEY_FIELD,
         external_id=f"sms:{conversation}",
@@ -147,8 +149,22 @@ def _description(event: RegalEvent, leading: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _link(match: MatchedRecord) -> JsonObject:
-    """Tie the Task to a person (WhoId) or, for business Accounts, WhatId."""
+def _ordering_key(target: Target) -> str:
+    if isinstance(target, CreatedRecord):
+        return target.ordering_key
+    return target.record_id
+
+
+def _link(match: Target) -> JsonObject:
+    """Tie the Task to a person (WhoId) or, for business Accounts, WhatId.
+
+    A record still being created is named by its sync key; Who and What
+    point at several objects, so the reference names its type.
+    """
+    if isinstance(match, CreatedRecord):
+        relationship = "Who" if match.object_type in ("Lead", "Contact") else "What"
+        return {relationship: {"attributes": {"type": match.sobject},
+                               SYNC_KEY_FIELD: match.sync_key}}
     if match.object_type in ("Lead", "Contact"):
         return {"WhoId": match.record_id}
     person = match.fields.get("PersonContactId")

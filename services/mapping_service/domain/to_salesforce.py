@@ -1,8 +1,9 @@
 """Turn a matched Regal webhook event into the Salesforce writes it causes.
 
 Per accepted event (I1), in this order: create a record when nothing
-matched (I4), update the matched record's mapped fields (I3), store the
-event record (I5), log a Task (I6). Other event names cause no writes.
+matched (I4), update the matched record's mapped fields (I3) and the
+Opportunities an attribute edit names (I7), store the event record (I5),
+log a Task (I6). Other event names cause no writes.
 Values pass through with their JSON types; the writer coerces them by the
 Salesforce field type and truncates long text.
 """
@@ -20,10 +21,11 @@ from mapping_service.domain.model import (
     ObjectMapping,
     WriteCondition,
 )
+from mapping_service.domain.opportunity_updates import opportunity_update_writes
 from mapping_service.domain.regal_event import RegalEvent, read_event
 from mapping_service.domain.tasks import TASK_EVENTS, message_write, task_write
 from mapping_service.domain.values import JsonObject, JsonValue, Missing, get_nested
-from mapping_service.domain.writes import MatchedRecord, WriteKind, WriteOut
+from mapping_service.domain.writes import CreatedRecord, MatchedRecord, WriteKind, WriteOut
 
 __all__ = ["MatchedRecord", "WriteKind", "WriteOut", "build_salesforce_writes"]
 
@@ -47,15 +49,22 @@ def build_salesforce_writes(
         return []
     incoming = incoming_values(regal_event)
     writes: list[WriteOut] = []
+    created: CreatedRecord | None = None
     if match is None and config.create_records_when_unmatched:
-        writes.extend(_create_when_unmatched(config, regal_event, incoming))
+        creation = _create_when_unmatched(config, regal_event, incoming)
+        if creation is not None:
+            created, write = creation
+            writes.append(write)
     if match is not None and config.update_salesforce_from_regal:
         writes.extend(_update_matched(config, incoming, match))
+    # Its own option (C2), independent of updating the matched record.
+    writes.extend(opportunity_update_writes(config, regal_event, match))
     if regal_event.name in config.event_records:
-        writes.append(event_record_write(regal_event, match))
-    if match is not None and config.log_calls_and_sms_as_tasks:
-        task = task_write(regal_event, match) if regal_event.name in TASK_EVENTS else None
-        task = task or message_write(regal_event, match)
+        writes.append(event_record_write(regal_event, match, created))
+    target = match or created
+    if target is not None and config.log_calls_and_sms_as_tasks:
+        task = task_write(regal_event, target) if regal_event.name in TASK_EVENTS else None
+        task = task or message_write(regal_event, target)
         writes.extend([task] if task else [])
     return writes
 
@@ -150,11 +159,15 @@ def _is_blank(value: JsonValue) -> bool:
 
 def _create_when_unmatched(
     config: Configuration, event: RegalEvent, incoming: Mapping[str, JsonValue]
-) -> list[WriteOut]:
-    """Create a Lead when Leads are mapped, else the mapped primary object (I4)."""
+) -> tuple[CreatedRecord, WriteOut] | None:
+    """Create a Lead when Leads are mapped, else the mapped primary object (I4).
+
+    The record's sync key derives from the event's phone (digits) or email,
+    so events about one unknown person create one record between them.
+    """
     mapping = config.object_mapping("Lead") or next(iter(config.primary_mappings), None)
     if mapping is None:
-        return []
+        return None
     stated: dict[str, JsonValue] = {"traits.phone": event.phone, "traits.email": event.email}
     stated.update(incoming)
     fields: JsonObject = {}
@@ -164,19 +177,27 @@ def _create_when_unmatched(
         value = _stated_value(attribute.regal, attribute.trait_path, stated, event)
         if value is not None:
             fields[attribute.salesforce] = value
-    identity = event.phone or event.email
-    if identity is None or not fields:
-        return []
+    identity = _identity(event)
+    if not identity or not fields:
+        return None
     for required in _REQUIRED_ON_CREATE[mapping.object]:
         fields.setdefault(required, PLACEHOLDER)
     digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
-    return [WriteOut(
+    created = CreatedRecord(mapping.object, f"regal-created:{digest}", f"unmatched:{digest}")
+    return created, WriteOut(
         kind=WriteKind.CREATE,
-        object_type="Account" if mapping.object == "PersonAccount" else mapping.object,
+        object_type=created.sobject,
         fields=fields,
-        ordering_key=f"unmatched:{digest}",
+        ordering_key=created.ordering_key,
         purpose="create_record",
-    )]
+        external_id=created.sync_key,
+    )
+
+
+def _identity(event: RegalEvent) -> str:
+    """Name the unknown person: the phone's digits, else the lower-cased email."""
+    digits = "".join(c for c in event.phone or "" if c.isdigit())
+    return digits or (event.email or "").strip().lower()
 
 
 def _stated_value(

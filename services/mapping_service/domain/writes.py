@@ -34,6 +34,25 @@ class MatchedRecord:
 
 
 @dataclass(frozen=True)
+class CreatedRecord:
+    """Name the record an unmatched event creates (I4), before it has an id.
+
+    Later writes of the event point at it through its ``Regal_Sync_Key__c``
+    (a relationship by external id), and share its ordering key, so the
+    writer applies them only after the record exists.
+    """
+
+    object_type: str
+    sync_key: str
+    ordering_key: str
+
+    @property
+    def sobject(self) -> str:
+        """Return the Salesforce object type: Person Accounts are Accounts."""
+        return "Account" if self.object_type == "PersonAccount" else self.object_type
+
+
+@dataclass(frozen=True)
 class WriteOut:
     """Hold one write for the salesforce-writer queue.
 

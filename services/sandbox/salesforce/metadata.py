@@ -48,19 +48,29 @@ def load_org_objects(objects_dir: Path | None = None) -> dict[str, ObjectSchema]
     return objects
 
 
+# Custom activity fields are defined once, on Activity, and appear on both.
+_ACTIVITY_OBJECTS = ("Task", "Event")
+
+
 def _load_tree(objects: dict[str, ObjectSchema], source: Path) -> None:
     custom_count = 0
     for folder in sorted(p for p in source.iterdir() if p.is_dir()):
         name = folder.name
+        if name == "Activity":
+            for activity in _ACTIVITY_OBJECTS:
+                _load_fields(objects[activity], folder)
+            continue
         if name not in objects:
             if not name.endswith("__c"):
                 raise MetadataError(f"unknown standard object {name!r}")
             custom_count += 1
             objects[name] = _custom_object(folder, custom_count)
-        target = objects[name]
-        fields_dir = folder / "fields"
-        if not fields_dir.is_dir():
-            continue
+        _load_fields(objects[name], folder)
+
+
+def _load_fields(target: ObjectSchema, folder: Path) -> None:
+    fields_dir = folder / "fields"
+    if fields_dir.is_dir():
         for field_file in sorted(fields_dir.glob("*.field-meta.xml")):
             target.add(parse_field(field_file))
 

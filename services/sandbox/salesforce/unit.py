@@ -18,7 +18,7 @@ import structlog
 from sandbox.salesforce import derived, ids, person, writes
 from sandbox.salesforce.changes import RecordChange, Transaction
 from sandbox.salesforce.errors import SalesforceError, not_found
-from sandbox.salesforce.schema import ObjectSchema
+from sandbox.salesforce.schema import FieldSchema, ObjectSchema
 
 if TYPE_CHECKING:
     from sandbox.salesforce.store import CallContext, OrgStore
@@ -120,7 +120,7 @@ class UnitOfWork:
                 "INVALID_TYPE_FOR_OPERATION",
                 f"entity type {schema.name} does not support insert",
             )
-        fields = writes.prepare(schema, body, creating=True)
+        fields = writes.prepare(schema, self._referenced(schema, body), creating=True)
         with self.atomic():
             return self._create(schema, fields)
 
@@ -132,7 +132,7 @@ class UnitOfWork:
             raise SalesforceError(
                 "CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead",
             )
-        fields = writes.prepare(schema, body, creating=False)
+        fields = writes.prepare(schema, self._referenced(schema, body), creating=False)
         with self.atomic():
             self._update(schema, row, fields)
 
@@ -182,6 +182,51 @@ class UnitOfWork:
         with self.atomic():
             self.set_deleted(schema, row, deleted=False)
             person.after_account_delete(self, schema, row, deleted=False)
+
+    def _referenced(self, schema: ObjectSchema, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Turn ``Lead__r: {"Ext__c": "k"}`` into the lookup's id, as the API does.
+
+        A polymorphic lookup (``Who``) needs ``attributes.type`` to say which
+        object the external id belongs to.
+        """
+        resolved: dict[str, Any] = {}
+        for key, value in body.items():
+            if key == "attributes" or not isinstance(value, Mapping):
+                resolved[key] = value
+                continue
+            lookup = next((f for f in schema.fields.values() if f.relationship_name
+                           and f.relationship_name.lower() == key.lower()), None)
+            if lookup is None:
+                raise SalesforceError(
+                    "INVALID_FIELD",
+                    f"No such column '{key}' on sobject of type {schema.name}", fields=[key])
+            resolved[lookup.name] = self._foreign_id(lookup, key, value)
+        return resolved
+
+    def _foreign_id(self, lookup: FieldSchema, key: str, value: Mapping[str, Any]) -> str:
+        kind = (value.get("attributes") or {}).get("type")
+        targets = [t for t in lookup.reference_to if kind is None or t.lower() == kind.lower()]
+        keys = [k for k in value if k != "attributes"]
+        if len(targets) != 1 or len(keys) != 1:
+            raise SalesforceError(
+                "INVALID_FIELD",
+                f"The relationship {key} needs one external id field and, when "
+                "polymorphic, attributes.type", fields=[key])
+        target = self.require_schema(targets[0])
+        external = target.field_ci(keys[0])
+        if external is None or not (external.external_id or external.name == "Id"):
+            raise SalesforceError(
+                "INVALID_FIELD",
+                f"Field {keys[0]} on {target.name} is not an external id", fields=[key])
+        wanted = value[keys[0]]
+        found = self.store.find_by_field(target.name, external.name, wanted)
+        if len(found) != 1:
+            verdict = "not found" if not found else "matched more than one record"
+            raise SalesforceError(
+                "INVALID_FIELD",
+                f"Foreign key external ID: {wanted} {verdict} for field "
+                f"{external.name} in entity {target.name}", fields=[key])
+        return found[0]
 
     # Lookups shared with the person-account and lead-conversion rules.
 

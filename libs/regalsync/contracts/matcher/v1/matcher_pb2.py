@@ -26,15 +26,15 @@ from regalsync.contracts.common.v1 import common_pb2 as regalsync_dot_common_dot
 from regalsync.contracts.mapping.v1 import mapping_pb2 as regalsync_dot_mapping_dot_v1_dot_mapping__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"regalsync/matcher/v1/matcher.proto\x12\x14regalsync.matcher.v1\x1a regalsync/common/v1/common.proto\x1a\"regalsync/mapping/v1/mapping.proto\"L\n\tRecordRef\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x13\n\x0bobject_type\x18\x02 \x01(\t\x12\x11\n\trecord_id\x18\x03 \x01(\t\"\x88\x01\n\rEnrichRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x30\n\x07records\x18\x02 \x03(\x0b\x32\x1f.regalsync.matcher.v1.RecordRef\x12\x32\n\nread_plans\x18\x03 \x03(\x0b\x32\x1e.regalsync.mapping.v1.ReadPlan\"]\n\x0e\x45nrichResponse\x12\x35\n\x07records\x18\x01 \x03(\x0b\x32$.regalsync.matcher.v1.EnrichedRecord\x12\x14\n\x0cinstance_url\x18\x02 \x01(\t\"q\n\x0e\x45nrichedRecord\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x35\n\x06record\x18\x02 \x01(\x0b\x32%.regalsync.common.v1.SalesforceRecord\x12\x0f\n\x07missing\x18\x03 \x01(\x08\"m\n\x0bIdentifiers\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x16\n\x0esalesforce_ids\x18\x03 \x03(\t\x12\r\n\x05phone\x18\x04 \x01(\t\x12\r\n\x05\x65mail\x18\x05 \x01(\t\"\xbd\x01\n\x0eResolveRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x31\n\x06\x65vents\x18\x02 \x03(\x0b\x32!.regalsync.matcher.v1.Identifiers\x12\x31\n\x06policy\x18\x03 \x01(\x0b\x32!.regalsync.mapping.v1.MatchPolicy\x12\x32\n\nread_plans\x18\x04 \x03(\x0b\x32\x1e.regalsync.mapping.v1.ReadPlan\"?\n\x0fResolveResponse\x12,\n\x07matches\x18\x01 \x03(\x0b\x32\x1b.regalsync.matcher.v1.Match\"\xc7\x01\n\x05Match\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x33\n\x07outcome\x18\x02 \x01(\x0e\x32\".regalsync.matcher.v1.MatchOutcome\x12\x35\n\x06record\x18\x03 \x01(\x0b\x32%.regalsync.common.v1.SalesforceRecord\x12\x12\n\ndecided_by\x18\x04 \x01(\t\x12\x15\n\rcandidate_ids\x18\x05 \x03(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t*\x9f\x01\n\x0cMatchOutcome\x12\x1d\n\x19MATCH_OUTCOME_UNSPECIFIED\x10\x00\x12\x19\n\x15MATCH_OUTCOME_MATCHED\x10\x01\x12\x1a\n\x16MATCH_OUTCOME_NO_MATCH\x10\x02\x12\x1b\n\x17MATCH_OUTCOME_AMBIGUOUS\x10\x03\x12\x1c\n\x18MATCH_OUTCOME_UNRESOLVED\x10\x04\x32\xbd\x01\n\x0eMatcherService\x12S\n\x06\x45nrich\x12#.regalsync.matcher.v1.EnrichRequest\x1a$.regalsync.matcher.v1.EnrichResponse\x12V\n\x07Resolve\x12$.regalsync.matcher.v1.ResolveRequest\x1a%.regalsync.matcher.v1.ResolveResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"regalsync/matcher/v1/matcher.proto\x12\x14regalsync.matcher.v1\x1a regalsync/common/v1/common.proto\x1a\"regalsync/mapping/v1/mapping.proto\"L\n\tRecordRef\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x13\n\x0bobject_type\x18\x02 \x01(\t\x12\x11\n\trecord_id\x18\x03 \x01(\t\"\x88\x01\n\rEnrichRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x30\n\x07records\x18\x02 \x03(\x0b\x32\x1f.regalsync.matcher.v1.RecordRef\x12\x32\n\nread_plans\x18\x03 \x03(\x0b\x32\x1e.regalsync.mapping.v1.ReadPlan\"]\n\x0e\x45nrichResponse\x12\x35\n\x07records\x18\x01 \x03(\x0b\x32$.regalsync.matcher.v1.EnrichedRecord\x12\x14\n\x0cinstance_url\x18\x02 \x01(\t\"q\n\x0e\x45nrichedRecord\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x35\n\x06record\x18\x02 \x01(\x0b\x32%.regalsync.common.v1.SalesforceRecord\x12\x0f\n\x07missing\x18\x03 \x01(\x08\"\x8a\x01\n\x0bIdentifiers\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x16\n\x0esalesforce_ids\x18\x03 \x03(\t\x12\r\n\x05phone\x18\x04 \x01(\t\x12\r\n\x05\x65mail\x18\x05 \x01(\t\x12\x1b\n\x13opportunity_numbers\x18\x06 \x03(\x05\"\xbd\x01\n\x0eResolveRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x31\n\x06\x65vents\x18\x02 \x03(\x0b\x32!.regalsync.matcher.v1.Identifiers\x12\x31\n\x06policy\x18\x03 \x01(\x0b\x32!.regalsync.mapping.v1.MatchPolicy\x12\x32\n\nread_plans\x18\x04 \x03(\x0b\x32\x1e.regalsync.mapping.v1.ReadPlan\"?\n\x0fResolveResponse\x12,\n\x07matches\x18\x01 \x03(\x0b\x32\x1b.regalsync.matcher.v1.Match\"\xc7\x01\n\x05Match\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x33\n\x07outcome\x18\x02 \x01(\x0e\x32\".regalsync.matcher.v1.MatchOutcome\x12\x35\n\x06record\x18\x03 \x01(\x0b\x32%.regalsync.common.v1.SalesforceRecord\x12\x12\n\ndecided_by\x18\x04 \x01(\t\x12\x15\n\rcandidate_ids\x18\x05 \x03(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t*\x9f\x01\n\x0cMatchOutcome\x12\x1d\n\x19MATCH_OUTCOME_UNSPECIFIED\x10\x00\x12\x19\n\x15MATCH_OUTCOME_MATCHED\x10\x01\x12\x1a\n\x16MATCH_OUTCOME_NO_MATCH\x10\x02\x12\x1b\n\x17MATCH_OUTCOME_AMBIGUOUS\x10\x03\x12\x1c\n\x18MATCH_OUTCOME_UNRESOLVED\x10\x04\x32\xbd\x01\n\x0eMatcherService\x12S\n\x06\x45nrich\x12#.regalsync.matcher.v1.EnrichRequest\x1a$.regalsync.matcher.v1.EnrichResponse\x12V\n\x07Resolve\x12$.regalsync.matcher.v1.ResolveRequest\x1a%.regalsync.matcher.v1.ResolveResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'regalsync.matcher.v1.matcher_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MATCHOUTCOME']._serialized_start=1128
-  _globals['_MATCHOUTCOME']._serialized_end=1287
+  _globals['_MATCHOUTCOME']._serialized_start=1158
+  _globals['_MATCHOUTCOME']._serialized_end=1317
   _globals['_RECORDREF']._serialized_start=130
   _globals['_RECORDREF']._serialized_end=206
   _globals['_ENRICHREQUEST']._serialized_start=209
@@ -43,14 +43,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ENRICHRESPONSE']._serialized_end=440
   _globals['_ENRICHEDRECORD']._serialized_start=442
   _globals['_ENRICHEDRECORD']._serialized_end=555
-  _globals['_IDENTIFIERS']._serialized_start=557
-  _globals['_IDENTIFIERS']._serialized_end=666
-  _globals['_RESOLVEREQUEST']._serialized_start=669
-  _globals['_RESOLVEREQUEST']._serialized_end=858
-  _globals['_RESOLVERESPONSE']._serialized_start=860
-  _globals['_RESOLVERESPONSE']._serialized_end=923
-  _globals['_MATCH']._serialized_start=926
-  _globals['_MATCH']._serialized_end=1125
-  _globals['_MATCHERSERVICE']._serialized_start=1290
-  _globals['_MATCHERSERVICE']._serialized_end=1479
+  _globals['_IDENTIFIERS']._serialized_start=558
+  _globals['_IDENTIFIERS']._serialized_end=696
+  _globals['_RESOLVEREQUEST']._serialized_start=699
+  _globals['_RESOLVEREQUEST']._serialized_end=888
+  _globals['_RESOLVERESPONSE']._serialized_start=890
+  _globals['_RESOLVERESPONSE']._serialized_end=953
+  _globals['_MATCH']._serialized_start=956
+  _globals['_MATCH']._serialized_end=1155
+  _globals['_MATCHERSERVICE']._serialized_start=1320
+  _globals['_MATCHERSERVICE']._serialized_end=1509
 # @@protoc_insertion_point(module_scope)

@@ -61,18 +61,20 @@ class EnrichedRecord(_message.Message):
     def __init__(self, idempotency_key: _Optional[str] = ..., record: _Optional[_Union[_common_pb2.SalesforceRecord, _Mapping]] = ..., missing: _Optional[bool] = ...) -> None: ...
 
 class Identifiers(_message.Message):
-    __slots__ = ("idempotency_key", "user_id", "salesforce_ids", "phone", "email")
+    __slots__ = ("idempotency_key", "user_id", "salesforce_ids", "phone", "email", "opportunity_numbers")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     SALESFORCE_IDS_FIELD_NUMBER: _ClassVar[int]
     PHONE_FIELD_NUMBER: _ClassVar[int]
     EMAIL_FIELD_NUMBER: _ClassVar[int]
+    OPPORTUNITY_NUMBERS_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     user_id: str
     salesforce_ids: _containers.RepeatedScalarFieldContainer[str]
     phone: str
     email: str
-    def __init__(self, idempotency_key: _Optional[str] = ..., user_id: _Optional[str] = ..., salesforce_ids: _Optional[_Iterable[str]] = ..., phone: _Optional[str] = ..., email: _Optional[str] = ...) -> None: ...
+    opportunity_numbers: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, idempotency_key: _Optional[str] = ..., user_id: _Optional[str] = ..., salesforce_ids: _Optional[_Iterable[str]] = ..., phone: _Optional[str] = ..., email: _Optional[str] = ..., opportunity_numbers: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class ResolveRequest(_message.Message):
     __slots__ = ("tenant_id", "events", "policy", "read_plans")
