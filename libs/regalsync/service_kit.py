@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,10 @@ from regalsync.contracts.mapping.v1 import mapping_pb2_grpc
 from regalsync.grpc_server import GrpcServer
 from regalsync.logs import configure_logging
 from regalsync.metrics import ServiceMetrics, start_metrics_server, use_metrics
+from regalsync.salesforce.budget import ApiBudget
+from regalsync.salesforce.connections import ConnectionVault
 from regalsync.salesforce.registry import SalesforceClients
-from regalsync.settings import CommonSettings, setting
+from regalsync.settings import CommonSettings, doc, setting
 from regalsync.storage import Storage, open_storage
 from regalsync.tenants import TenantDirectory
 from regalsync.tracing import configure_tracing
@@ -128,18 +130,30 @@ class SalesforceSettings(ClientSettings):
         8, description="Threads that run the synchronous Salesforce client.")
     secrets_dir: Path | None = setting(
         None, description="Directory of mounted secret files for ${NAME} references.")
+    # Kept out of repr: settings objects may end up in logs or tracebacks.
+    token_key: str | None = field(default=None, repr=False, metadata=doc(
+        "Fernet key(s), comma separated, newest first, that seal the refresh tokens "
+        "of connected orgs (docs/connecting-an-org.md); unset: no org can be connected."))
 
 
 @asynccontextmanager
 async def salesforce_clients(
-    settings: SalesforceSettings, tenants: TenantDirectory,
+    settings: SalesforceSettings, tenants: TenantDirectory, storage: Storage | None = None,
 ) -> AsyncIterator[SalesforceClients]:
-    """Build per-tenant Salesforce clients on a bounded thread pool."""
+    """Build per-tenant Salesforce clients on a bounded thread pool.
+
+    With ``storage``, connected orgs' stored tokens are used and every
+    call is counted against its tenant's API budget.
+    """
     executor = ThreadPoolExecutor(settings.salesforce_threads, "salesforce")
+    budget = ApiBudget(storage) if storage is not None else None
+    vault = ConnectionVault(storage, settings.token_key) if storage is not None else None
     try:
         yield SalesforceClients(
             tenants, executor=executor, ca_bundle=settings.salesforce_ca_bundle,
             call_options_client=settings.salesforce_client_tag,
-            secrets_dir=settings.secrets_dir)
+            secrets_dir=settings.secrets_dir, vault=vault, budget=budget)
     finally:
+        if budget is not None:
+            await budget.close()
         executor.shutdown(wait=False, cancel_futures=True)

@@ -12,9 +12,12 @@ import grpc
 import structlog
 from aiohttp import web
 
+from ingress_gateway.backfill import ROUTE as BACKFILL_ROUTE
+from ingress_gateway.backfill import Backfills
 from ingress_gateway.change_intake import TenantSubscription
 from ingress_gateway.flows import Downstream
 from ingress_gateway.inbox import QUEUE
+from ingress_gateway.oauth_connect import ConnectSettings, add_routes
 from ingress_gateway.outbound_flow import subscribed_objects
 from ingress_gateway.pipeline import Pipeline
 from ingress_gateway.polling import TenantPoller
@@ -28,7 +31,6 @@ from regalsync.lifecycle import run_service
 from regalsync.queue_worker import QueueWorker, worker_name
 from regalsync.salesforce.registry import SalesforceClients
 from regalsync.service_kit import (
-    SalesforceSettings,
     salesforce_clients,
     service_base,
     tenant_directory,
@@ -43,7 +45,7 @@ STATUS_KEY = web.AppKey("subscriptions", dict)
 
 
 @dataclass(frozen=True, kw_only=True)
-class IngressSettings(SalesforceSettings):
+class IngressSettings(ConnectSettings):
     http_host: str = setting("127.0.0.1", description="Address the HTTP edge binds.")
     http_port: int = setting(8080, description="Port of the HTTP edge.")
     webhook_token_header: str = setting(
@@ -65,7 +67,7 @@ async def main(stop: asyncio.Event, settings: IngressSettings) -> None:
     """Serve webhooks, take change events and drain the inbox until stopped."""
     async with (service_base("ingress-gateway", settings) as base,
                 tenant_directory(settings) as tenants,
-                salesforce_clients(settings, tenants) as clients,
+                salesforce_clients(settings, tenants, base.storage) as clients,
                 _downstream(settings) as downstream):
         worker = QueueWorker(base.storage, QUEUE,
                              Pipeline(base.storage, tenants, downstream).handle,
@@ -73,7 +75,8 @@ async def main(stop: asyncio.Event, settings: IngressSettings) -> None:
                              lease_seconds=settings.queue_lease_seconds,
                              gather_seconds=settings.inbox_gather_seconds)
         subscriptions: dict[str, TenantSubscription] = {}
-        runner = await _start_http(settings, base.storage, tenants, worker.wake, subscriptions)
+        runner = await _start_http(settings, base.storage, tenants, worker.wake, subscriptions,
+                                   clients)
         tasks = [asyncio.create_task(worker.run(stop)),
                  asyncio.create_task(_discover_tenants(
                      settings, base.storage, tenants, clients, subscriptions, worker.wake,
@@ -87,7 +90,8 @@ async def main(stop: asyncio.Event, settings: IngressSettings) -> None:
 
 
 async def _start_http(settings: IngressSettings, storage: Storage, tenants: TenantDirectory,
-                      wake: Any, subscriptions: dict[str, TenantSubscription]) -> web.AppRunner:
+                      wake: Any, subscriptions: dict[str, TenantSubscription],
+                      clients: SalesforceClients) -> web.AppRunner:
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[STATUS_KEY] = subscriptions
     handler = WebhookHandler(storage, tenants, token_header=settings.webhook_token_header,
@@ -95,6 +99,9 @@ async def _start_http(settings: IngressSettings, storage: Storage, tenants: Tena
     app.router.add_post("/v1/tenants/{tenant}/regal/webhooks", handler)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/v1/status", _status)
+    add_routes(app, storage, tenants, settings)
+    app.router.add_post(BACKFILL_ROUTE, Backfills(
+        storage, tenants, clients, admin_token=settings.admin_token, on_accepted=wake).handle)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.http_host, settings.http_port).start()

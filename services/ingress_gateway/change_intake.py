@@ -37,6 +37,7 @@ import grpc
 import structlog
 
 from ingress_gateway.inbox import QUEUE, RecordChange, change_item, resync_item
+from ingress_gateway.intake_counts import count_accepted
 from ingress_gateway.resync import changed_since
 from regalsync.contracts.eventbus.v1 import pubsub_pb2, pubsub_pb2_grpc
 from regalsync.metrics import current_metrics
@@ -95,7 +96,7 @@ class TenantSubscription:
                 log.warning("pubsub_stream_error", tenant=self._tenant,
                             code=error.code().name, error_code=_error_code(error))
                 if error.code() == grpc.StatusCode.UNAUTHENTICATED:
-                    await self._tokens.refresh(await self._tokens.token())
+                    await self._refresh_token()
                 if _error_code(error).endswith(_REPLAY_EXPIRED):
                     await self._recover()
             except Exception:
@@ -106,6 +107,14 @@ class TenantSubscription:
             backoff = min(backoff * 2, 30.0)
         with contextlib.suppress(Exception):
             await self._storage.release_lease(f"pubsub:{self._tenant}", self._holder)
+
+    async def _refresh_token(self) -> None:
+        """Get a new token; a revoked connection is retried after the backoff."""
+        try:
+            await self._tokens.refresh(await self._tokens.token())
+        except Exception as error:  # revoked or unreachable: keep the task alive
+            log.warning("pubsub_token_refresh_failed", tenant=self._tenant,
+                        error=type(error).__name__)
 
     async def _stream(self, stop: asyncio.Event) -> None:
         token = await self._tokens.token()
@@ -158,7 +167,7 @@ class TenantSubscription:
             for change in self._changes(schema, header, first_seen):
                 items.append(change_item(self._tenant, consumer_event.replay_id, change))
         if items:
-            await self._storage.enqueue(QUEUE, items)
+            count_accepted(self._tenant, items, await self._storage.enqueue(QUEUE, items))
             self._on_accepted()
         last = response.events[-1].replay_id
         await self._storage.set_checkpoint(self._tenant, _LAST_COMMIT_CHECKPOINT,
@@ -190,7 +199,7 @@ class TenantSubscription:
         for entity in sorted(await self._watched()) if self._watched else ():
             items += await self._resync(entity, since, "recovery")
         if items:
-            await self._storage.enqueue(QUEUE, items)
+            count_accepted(self._tenant, items, await self._storage.enqueue(QUEUE, items))
             self._on_accepted()
         covered = max([since, *(json.loads(i.payload)["commit_timestamp_ms"] for i in items)])
         # Events committed before what the query saw are already queued.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from regalsync.contracts.common.v1 import common_pb2
@@ -22,9 +22,17 @@ class Downstream:
 
 
 async def log_results(storage: Storage, tenant_id: str, direction: str,
-                      results: Sequence[common_pb2.ItemResult]) -> None:
-    """Record each item's outcome in the tenant's event log (ids only)."""
-    entries = [LogEntry(tenant=tenant_id, direction=direction, event_type="",
+                      results: Sequence[common_pb2.ItemResult],
+                      event_types: Mapping[str, str] | None = None) -> None:
+    """Record each item's outcome in the tenant's event log (ids only).
+
+    ``event_types`` names each item's event type by idempotency key (a
+    Regal event name, a Salesforce change such as ``Lead CREATE``), so
+    the daily summary can count by type.
+    """
+    types = event_types or {}
+    entries = [LogEntry(tenant=tenant_id, direction=direction,
+                        event_type=types.get(r.idempotency_key, ""),
                         idempotency_key=r.idempotency_key,
                         status=common_pb2.ItemStatus.Name(r.status).removeprefix(
                             "ITEM_STATUS_").lower(),

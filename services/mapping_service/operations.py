@@ -14,15 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import regalsync
+from mapping_service.domain.model import TenantConfiguration
 from mapping_service.tenants import TenantStore
+from regalsync.salesforce.budget import API_CALLS_COUNTER, API_LIMIT_CHECKPOINT
+from regalsync.salesforce.connections import (
+    CONNECTION_CHECKPOINT,
+    STORED_TOKEN,
+    OrgConnection,
+)
 from regalsync.storage import LogEntry, LogRecord, Storage
 
 # The queues a tenant's work waits in, in pipeline order.
 QUEUES = ("ingress_inbox", "regal_events", "salesforce_writes")
-# Daily usage counter matcher and writer add their Salesforce calls to.
-API_CALLS_COUNTER = "salesforce_api_calls"
-# Checkpoint holding the org's limit last seen, {"used": n, "limit": n}.
-API_LIMIT_CHECKPOINT = "salesforce_api_limit"
 SUMMARY_DIRECTION = "summary"
 # Statuses that count as errors in the summary.
 ERROR_STATUSES = frozenset({"rejected", "failed", "error", "dead"})
@@ -44,6 +47,7 @@ class Summary:
     errors_by_category: dict[str, int] = field(default_factory=dict)
     configuration_version: int = 0
     software_version: str = regalsync.__version__
+    by_event_type: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,17 @@ class QueueDepth:
     in_flight: int
     dead: int
     oldest_wait_seconds: float
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Whether processing can reach the tenant's org."""
+
+    state: str
+    error: str = ""
+    since: float = 0.0
+    org_id: str = ""
+    instance_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,24 +103,22 @@ class Operations:
                                              since=since, limit=limit)
 
     async def purge(self) -> tuple[int, int]:
-        """Purge entries older than the longest retention; return (purged, days).
+        """Purge each tenant's entries older than its retention.
 
-        Storage purges across tenants only, so the longest retention of all
-        tenants applies: no tenant loses an entry it should keep.
+        Return how many entries went and the longest retention applied.
         """
-        days = await self.longest_retention_days()
-        purged = await self._storage.purge_log(days * _DAY)
-        return purged, days
-
-    async def longest_retention_days(self) -> int:
-        """Return the longest log_retention_days among the active configurations."""
-        longest = 0
+        purged, longest = 0, 0
         for tenant_id in await self._tenants.tenant_ids():
-            _, tenant = await self._tenants.active(tenant_id)
-            config = tenant.active_configuration()
-            days = config.log_retention_days if config else _DEFAULT_RETENTION_DAYS
+            days = await self.retention_days(tenant_id)
+            purged += await self._storage.purge_log(days * _DAY, tenant=tenant_id)
             longest = max(longest, days)
-        return longest or _DEFAULT_RETENTION_DAYS
+        return purged, longest or _DEFAULT_RETENTION_DAYS
+
+    async def retention_days(self, tenant_id: str) -> int:
+        """Return the tenant's log_retention_days (the default without a configuration)."""
+        _, tenant = await self._tenants.active(tenant_id)
+        config = tenant.active_configuration()
+        return config.log_retention_days if config else _DEFAULT_RETENTION_DAYS
 
     async def summaries(self, tenant: str, day: dt.date | None) -> list[Summary]:
         """Summarise one tenant's day, or every tenant that wants a summary."""
@@ -115,8 +128,11 @@ class Operations:
         await self._storage.append_log([_summary_entry(s) for s in summaries])
         return summaries
 
-    async def status(self, tenant: str) -> tuple[int, list[QueueDepth], dict[str, int], Budget]:
-        """Return a tenant's configuration version, queues, day's outcomes, budget."""
+    async def status(
+        self, tenant: str,
+    ) -> tuple[int, list[QueueDepth], dict[str, int], Budget, Connection]:
+        """Return a tenant's configuration version, queues, day's outcomes,
+        budget and Salesforce connection."""
         version, configuration = await self._tenants.active(tenant)
         queues = [await self._depth(q, tenant) for q in QUEUES]
         now = self._clock()
@@ -124,7 +140,7 @@ class Operations:
         outcomes = dict(Counter(e.entry.status for e in entries
                                 if e.entry.direction != SUMMARY_DIRECTION))
         budget = await self._budget(tenant, configuration.salesforce.daily_api_budget_percent)
-        return version, queues, outcomes, budget
+        return version, queues, outcomes, budget, await self._connection(tenant, configuration)
 
     async def _summary_tenants(self) -> list[str]:
         wanted = []
@@ -146,7 +162,9 @@ class Operations:
             inbound=sum(e.direction == "inbound" for e in entries),
             outbound=sum(e.direction == "outbound" for e in entries),
             by_status=dict(Counter(e.status for e in entries)),
-            errors_by_category=dict(errors), configuration_version=version)
+            errors_by_category=dict(errors), configuration_version=version,
+            by_event_type=dict(Counter(f"{e.direction} {e.event_type or 'unknown'}"
+                                       for e in entries)))
 
     async def _entries(self, tenant: str, start: float, end: float) -> list[LogRecord]:
         """Read every entry in [start, end), paging past query_log's limit."""
@@ -170,12 +188,24 @@ class Operations:
         return Budget(used, limit, percent)
 
 
+    async def _connection(self, tenant: str,
+                          configuration: TenantConfiguration) -> Connection:
+        auth = configuration.salesforce.auth
+        if auth.refresh_token != STORED_TOKEN:
+            return Connection(auth.flow)
+        raw = await self._storage.get_checkpoint(tenant, CONNECTION_CHECKPOINT)
+        stored = OrgConnection.from_bytes(raw)
+        return Connection(stored.state, stored.error, stored.since, stored.org_id,
+                          stored.instance_url)
+
+
 def _summary_entry(summary: Summary) -> LogEntry:
     # Counts only: the log must never carry personal data.
     counts = {"inbound": summary.inbound, "outbound": summary.outbound,
               "by_status": summary.by_status, "errors": summary.errors_by_category,
               "configuration_version": summary.configuration_version,
-              "software_version": summary.software_version}
+              "software_version": summary.software_version,
+              "by_event_type": summary.by_event_type}
     return LogEntry(tenant=summary.tenant, direction=SUMMARY_DIRECTION,
                     event_type="daily_summary", idempotency_key=f"summary:{summary.day}",
                     status="summary", detail=json.dumps(counts, sort_keys=True))

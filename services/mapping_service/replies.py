@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mapping_service.operations import Budget, QueueDepth, Summary
+from mapping_service.operations import Budget, Connection, QueueDepth, Summary
 from mapping_service.transforms import RegalOutcome, SalesforceOutcome
 from regalsync.contracts.mapping.v1 import mapping_pb2
 from regalsync.storage import LogRecord
@@ -24,11 +24,12 @@ def summary_message(summary: Summary) -> mapping_pb2.DailySummary:
         outbound=summary.outbound, by_status=summary.by_status,
         errors_by_category=summary.errors_by_category,
         configuration_version=summary.configuration_version,
-        software_version=summary.software_version)
+        software_version=summary.software_version, by_event_type=summary.by_event_type)
 
 
 def status_message(tenant: str, version: int, queues: list[QueueDepth],
-                   outcomes: dict[str, int], budget: Budget) -> mapping_pb2.TenantStatus:
+                   outcomes: dict[str, int], budget: Budget,
+                   connection: Connection) -> mapping_pb2.TenantStatus:
     """Render a tenant's status."""
     return mapping_pb2.TenantStatus(
         tenant_id=tenant, configuration_version=version,
@@ -38,7 +39,11 @@ def status_message(tenant: str, version: int, queues: list[QueueDepth],
         last_day_by_status=outcomes,
         api_budget=mapping_pb2.ApiBudget(
             used_today=budget.used_today, org_daily_limit=budget.org_daily_limit,
-            budget_percent=budget.budget_percent, budget_calls=budget.budget_calls))
+            budget_percent=budget.budget_percent, budget_calls=budget.budget_calls),
+        salesforce_connection=mapping_pb2.SalesforceConnectionStatus(
+            state=connection.state, error=connection.error,
+            since_ms=int(connection.since * 1000), org_id=connection.org_id,
+            instance_url=connection.instance_url))
 
 
 def preview_regal(outcome: RegalOutcome, version: int) -> mapping_pb2.PreviewResponse:

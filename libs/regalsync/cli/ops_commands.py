@@ -165,4 +165,15 @@ def _status_lines(status: mapping_pb2.TenantStatus) -> list[str]:
              if budget.org_daily_limit else "org limit not seen yet")
     lines.append(f"Salesforce API today: {budget.used_today} calls; budget "
                  f"{budget.budget_percent:g}% = {share}")
+    lines.append(_connection_line(status.salesforce_connection))
     return lines
+
+
+def _connection_line(connection: mapping_pb2.SalesforceConnectionStatus) -> str:
+    if connection.state == "revoked":
+        return (f"Salesforce connection: revoked ({connection.error or 'refused'}); "
+                "processing paused until the org is connected again")
+    if connection.state == "not_connected":
+        return "Salesforce connection: not connected yet; processing waits for it"
+    org = f" to org {connection.org_id}" if connection.org_id else ""
+    return f"Salesforce connection: {connection.state or 'unknown'}{org}"

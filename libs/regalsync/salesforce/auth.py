@@ -3,7 +3,9 @@
 simple-salesforce hard-codes Salesforce's own login hosts, so tokens are
 fetched here against the tenant's configured login URL and handed to the
 client. Three flows are supported: JWT bearer (headless), refresh token
-and client credentials.
+and client credentials. A refresh token may come from the tenant's
+connected org (docs/connecting-an-org.md) instead of the configuration;
+a refusal of that token is reported back so the tenant shows ``revoked``.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import base64
 import json
 import ssl
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import ClassVar, Protocol
 
+import grpc
 import httpx
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -49,12 +53,52 @@ class TokenRejected(Unavailable):
     """Salesforce refused the credentials (revoked or misconfigured)."""
 
 
+class ConnectionUnusable(TokenRejected):
+    """The tenant's connected org cannot be used until someone reconnects it.
+
+    Retrying soon will not help, so callers pause the tenant's work
+    instead of counting failures (FAILED_PRECONDITION over gRPC).
+    """
+
+    status_code: ClassVar[grpc.StatusCode] = grpc.StatusCode.FAILED_PRECONDITION
+
+
+class ConnectionRevoked(ConnectionUnusable):
+    """Salesforce refused the stored refresh token (``invalid_grant``)."""
+
+
+class NotConnected(ConnectionUnusable):
+    """The configuration names the stored token, but no org was connected."""
+
+
+@dataclass(frozen=True)
+class StoredGrant:
+    """A connected org's refresh token and the login host that issued it."""
+
+    refresh_token: str
+    login_url: str
+
+
+class RefreshTokenSource(Protocol):
+    """Where the refresh token of a connected org is kept."""
+
+    async def current(self) -> StoredGrant:
+        """Return the grant to refresh with, or raise ConnectionUnusable."""
+        ...
+
+    async def rejected(self, grant: StoredGrant, error: str) -> None:
+        """Record that Salesforce refused ``grant`` with ``error``."""
+        ...
+
+
 class TokenProvider:
     """Hand out a cached access token; fetch a new one when asked to."""
 
     def __init__(self, credentials: OAuthCredentials, *, ca_bundle: str | None,
-                 timeout_seconds: float = 10.0) -> None:
+                 timeout_seconds: float = 10.0,
+                 stored: RefreshTokenSource | None = None) -> None:
         self._credentials = credentials
+        self._stored = stored
         self._tls = ssl.create_default_context(cafile=ca_bundle)
         self._timeout = timeout_seconds
         self._token: SalesforceToken | None = None
@@ -76,13 +120,23 @@ class TokenProvider:
             return self._token
 
     async def _fetch(self) -> SalesforceToken:
-        form = _grant_form(self._credentials)
-        url = self._credentials.login_url.rstrip("/") + "/services/oauth2/token"
+        credentials, grant = self._credentials, None
+        if self._stored is not None:
+            # Read at every fetch: a reconnect takes effect without a restart.
+            grant = await self._stored.current()
+            credentials = replace(credentials, refresh_token=grant.refresh_token,
+                                  login_url=grant.login_url or credentials.login_url)
+        url = credentials.login_url.rstrip("/") + "/services/oauth2/token"
         async with httpx.AsyncClient(verify=self._tls, timeout=self._timeout) as http:
-            response = await http.post(url, data=form)
+            response = await http.post(url, data=_grant_form(credentials))
         if response.status_code != 200:
+            error = _oauth_error(response)
+            if grant is not None and self._stored is not None and error == "invalid_grant":
+                await self._stored.rejected(grant, error)
+                raise ConnectionRevoked("Salesforce refused the stored refresh token "
+                                        "(invalid_grant): reconnect the org")
             raise TokenRejected(f"token request refused: HTTP {response.status_code} "
-                                f"{_oauth_error(response)}")
+                                f"{error}")
         body = response.json()
         identity = str(body.get("id", "")).rstrip("/").split("/")
         org_id = identity[-2] if len(identity) >= 2 else ""
@@ -93,9 +147,13 @@ def _grant_form(credentials: OAuthCredentials) -> dict[str, str]:
     if credentials.flow == "jwt_bearer":
         return {"grant_type": JWT_GRANT, "assertion": jwt_assertion(credentials)}
     if credentials.flow == "refresh_token":
-        return {"grant_type": "refresh_token", "client_id": credentials.client_id,
-                "client_secret": credentials.client_secret,
+        form = {"grant_type": "refresh_token", "client_id": credentials.client_id,
                 "refresh_token": credentials.refresh_token}
+        if credentials.client_secret:
+            # Connected apps may refresh without the secret; an empty one
+            # would be refused as a wrong secret.
+            form["client_secret"] = credentials.client_secret
+        return form
     if credentials.flow == "client_credentials":
         return {"grant_type": "client_credentials", "client_id": credentials.client_id,
                 "client_secret": credentials.client_secret}

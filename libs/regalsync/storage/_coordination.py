@@ -73,6 +73,24 @@ class CheckpointStore(Component):
 
         return await self._backend.run(work) == 1
 
+    async def take_checkpoint(self, tenant: str, name: str) -> bytes | None:
+        """Remove the checkpoint and return its value (None if unset).
+
+        One caller wins: a value taken here is gone for every other
+        caller, which makes a checkpoint a single-use ticket.
+        """
+
+        async def work(tx: Tx) -> list[Row]:
+            return await tx.fetch(
+                "DELETE FROM checkpoints WHERE tenant = ? AND name = ?"
+                " RETURNING value",
+                (tenant, name),
+            )
+
+        rows = await self._backend.run(work)
+
+        return bytes(rows[0][0]) if rows else None
+
 
 class LeaseStore(Component):
     """Grant named, expiring ownership to one holder at a time."""

@@ -70,15 +70,19 @@ class EventLogStore(Component):
 
         return [_record(row) for row in rows]
 
-    async def purge_log(self, older_than_seconds: float) -> int:
-        """Delete entries older than `older_than_seconds`; return how
-        many."""
-        cutoff = self._clock() - older_than_seconds
+    async def purge_log(
+        self, older_than_seconds: float, tenant: str | None = None
+    ) -> int:
+        """Delete entries older than `older_than_seconds`, of one tenant
+        or of all; return how many."""
+        sql = "DELETE FROM event_log WHERE recorded_at < ?"
+        params: list[object] = [self._clock() - older_than_seconds]
+        if tenant is not None:
+            sql += " AND tenant = ?"
+            params.append(tenant)
 
         async def work(tx: Tx) -> int:
-            return await tx.execute(
-                "DELETE FROM event_log WHERE recorded_at < ?", (cutoff,)
-            )
+            return await tx.execute(sql, params)
 
         return await self._backend.run(work)
 

@@ -279,7 +279,7 @@ class ToSalesforceResponse(_message.Message):
     def __init__(self, results: _Optional[_Iterable[_Union[_common_pb2.ItemResult, _Mapping]]] = ..., writes: _Optional[_Iterable[_Union[SalesforceWrite, _Mapping]]] = ...) -> None: ...
 
 class SalesforceWrite(_message.Message):
-    __slots__ = ("idempotency_key", "ordering_key", "kind", "object_type", "record_id", "external_id_field", "external_id", "fields_json", "source_key", "append_fields", "owner_email")
+    __slots__ = ("idempotency_key", "ordering_key", "kind", "object_type", "record_id", "external_id_field", "external_id", "fields_json", "source_key", "append_fields", "owner_email", "origin_time_ms")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     ORDERING_KEY_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -291,6 +291,7 @@ class SalesforceWrite(_message.Message):
     SOURCE_KEY_FIELD_NUMBER: _ClassVar[int]
     APPEND_FIELDS_FIELD_NUMBER: _ClassVar[int]
     OWNER_EMAIL_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_TIME_MS_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     ordering_key: str
     kind: WriteKind
@@ -302,7 +303,8 @@ class SalesforceWrite(_message.Message):
     source_key: str
     append_fields: _containers.RepeatedScalarFieldContainer[str]
     owner_email: str
-    def __init__(self, idempotency_key: _Optional[str] = ..., ordering_key: _Optional[str] = ..., kind: _Optional[_Union[WriteKind, str]] = ..., object_type: _Optional[str] = ..., record_id: _Optional[str] = ..., external_id_field: _Optional[str] = ..., external_id: _Optional[str] = ..., fields_json: _Optional[bytes] = ..., source_key: _Optional[str] = ..., append_fields: _Optional[_Iterable[str]] = ..., owner_email: _Optional[str] = ...) -> None: ...
+    origin_time_ms: int
+    def __init__(self, idempotency_key: _Optional[str] = ..., ordering_key: _Optional[str] = ..., kind: _Optional[_Union[WriteKind, str]] = ..., object_type: _Optional[str] = ..., record_id: _Optional[str] = ..., external_id_field: _Optional[str] = ..., external_id: _Optional[str] = ..., fields_json: _Optional[bytes] = ..., source_key: _Optional[str] = ..., append_fields: _Optional[_Iterable[str]] = ..., owner_email: _Optional[str] = ..., origin_time_ms: _Optional[int] = ...) -> None: ...
 
 class ConfigurationDiff(_message.Message):
     __slots__ = ("tenant_id", "active_version", "changes")
@@ -423,7 +425,7 @@ class DailySummaryRequest(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., day: _Optional[str] = ...) -> None: ...
 
 class DailySummary(_message.Message):
-    __slots__ = ("tenant_id", "day", "inbound", "outbound", "by_status", "errors_by_category", "configuration_version", "software_version")
+    __slots__ = ("tenant_id", "day", "inbound", "outbound", "by_status", "errors_by_category", "configuration_version", "software_version", "by_event_type")
     class ByStatusEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -438,6 +440,13 @@ class DailySummary(_message.Message):
         key: str
         value: int
         def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    class ByEventTypeEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     DAY_FIELD_NUMBER: _ClassVar[int]
     INBOUND_FIELD_NUMBER: _ClassVar[int]
@@ -446,6 +455,7 @@ class DailySummary(_message.Message):
     ERRORS_BY_CATEGORY_FIELD_NUMBER: _ClassVar[int]
     CONFIGURATION_VERSION_FIELD_NUMBER: _ClassVar[int]
     SOFTWARE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    BY_EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     day: str
     inbound: int
@@ -454,7 +464,8 @@ class DailySummary(_message.Message):
     errors_by_category: _containers.ScalarMap[str, int]
     configuration_version: int
     software_version: str
-    def __init__(self, tenant_id: _Optional[str] = ..., day: _Optional[str] = ..., inbound: _Optional[int] = ..., outbound: _Optional[int] = ..., by_status: _Optional[_Mapping[str, int]] = ..., errors_by_category: _Optional[_Mapping[str, int]] = ..., configuration_version: _Optional[int] = ..., software_version: _Optional[str] = ...) -> None: ...
+    by_event_type: _containers.ScalarMap[str, int]
+    def __init__(self, tenant_id: _Optional[str] = ..., day: _Optional[str] = ..., inbound: _Optional[int] = ..., outbound: _Optional[int] = ..., by_status: _Optional[_Mapping[str, int]] = ..., errors_by_category: _Optional[_Mapping[str, int]] = ..., configuration_version: _Optional[int] = ..., software_version: _Optional[str] = ..., by_event_type: _Optional[_Mapping[str, int]] = ...) -> None: ...
 
 class DailySummaryResponse(_message.Message):
     __slots__ = ("summaries",)
@@ -495,7 +506,7 @@ class ApiBudget(_message.Message):
     def __init__(self, used_today: _Optional[int] = ..., org_daily_limit: _Optional[int] = ..., budget_percent: _Optional[float] = ..., budget_calls: _Optional[int] = ...) -> None: ...
 
 class TenantStatus(_message.Message):
-    __slots__ = ("tenant_id", "configuration_version", "queues", "last_day_by_status", "api_budget")
+    __slots__ = ("tenant_id", "configuration_version", "queues", "last_day_by_status", "api_budget", "salesforce_connection")
     class LastDayByStatusEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -508,9 +519,25 @@ class TenantStatus(_message.Message):
     QUEUES_FIELD_NUMBER: _ClassVar[int]
     LAST_DAY_BY_STATUS_FIELD_NUMBER: _ClassVar[int]
     API_BUDGET_FIELD_NUMBER: _ClassVar[int]
+    SALESFORCE_CONNECTION_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     configuration_version: int
     queues: _containers.RepeatedCompositeFieldContainer[QueueStatus]
     last_day_by_status: _containers.ScalarMap[str, int]
     api_budget: ApiBudget
-    def __init__(self, tenant_id: _Optional[str] = ..., configuration_version: _Optional[int] = ..., queues: _Optional[_Iterable[_Union[QueueStatus, _Mapping]]] = ..., last_day_by_status: _Optional[_Mapping[str, int]] = ..., api_budget: _Optional[_Union[ApiBudget, _Mapping]] = ...) -> None: ...
+    salesforce_connection: SalesforceConnectionStatus
+    def __init__(self, tenant_id: _Optional[str] = ..., configuration_version: _Optional[int] = ..., queues: _Optional[_Iterable[_Union[QueueStatus, _Mapping]]] = ..., last_day_by_status: _Optional[_Mapping[str, int]] = ..., api_budget: _Optional[_Union[ApiBudget, _Mapping]] = ..., salesforce_connection: _Optional[_Union[SalesforceConnectionStatus, _Mapping]] = ...) -> None: ...
+
+class SalesforceConnectionStatus(_message.Message):
+    __slots__ = ("state", "error", "since_ms", "org_id", "instance_url")
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    SINCE_MS_FIELD_NUMBER: _ClassVar[int]
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTANCE_URL_FIELD_NUMBER: _ClassVar[int]
+    state: str
+    error: str
+    since_ms: int
+    org_id: str
+    instance_url: str
+    def __init__(self, state: _Optional[str] = ..., error: _Optional[str] = ..., since_ms: _Optional[int] = ..., org_id: _Optional[str] = ..., instance_url: _Optional[str] = ...) -> None: ...
