@@ -26,7 +26,9 @@ _CHANGE_TYPES = {
 _PRIMARY = frozenset({"Lead", "Contact", "Account"})
 _POLLED_ONLY = frozenset({"CaseComment"})
 # Secondary objects whose events mapping-service builds (docs/mapping.md).
-_BUILT = frozenset({"Opportunity"})
+_BUILT = frozenset({"Opportunity", "Case", "CaseComment", "Event"})
+# Backfills queue records whatever the object's chosen source is.
+_BACKFILL = "backfill"
 _SECONDARY = {"opportunity": "Opportunity", "case": "Case", "case_comment": "CaseComment",
               "event": "Event"}
 
@@ -42,6 +44,7 @@ async def send_changes(storage: Storage, tenants: TenantDirectory, down: Downstr
     sent = sent_objects(tenant, options)
     wanted = [(i, b) for i, b in group
               if b["entity"] in sent and _from_its_source(b, options)]
+    await _log_switched_off(storage, tenant_id, group, options)
     if not wanted:
         return
     friendly = _friendly_ids(options)
@@ -162,12 +165,27 @@ async def _write_friendly_ids(down: Downstream, tenant_id: str,
     await down.writer.Enqueue(writer_pb2.EnqueueRequest(tenant_id=tenant_id, writes=writes))
 
 
+async def _log_switched_off(storage: Storage, tenant_id: str, group: Group,
+                            options: dict[str, Any]) -> None:
+    """Log secondary changes whose outbound toggle is off (L1: every outcome)."""
+    toggles = options.get("outbound") or {}
+    off = {name for key, name in _SECONDARY.items() if toggles.get(key) is False}
+    results = [common_pb2.ItemResult(idempotency_key=i.idempotency_key,
+                                     status=common_pb2.ITEM_STATUS_SKIPPED,
+                                     error_code="outbound_disabled")
+               for i, b in group
+               if b["entity"] in off]
+    await log_results(storage, tenant_id, "outbound", results)
+
+
 def _from_its_source(body: dict[str, Any], options: dict[str, Any]) -> bool:
     """Keep a change only if it came from the source its object is set to.
 
     While an object switches between change events and polling, both may
     report the same change once; only the chosen source's report goes on.
     """
+    if str(body.get("source") or "").startswith(_BACKFILL):
+        return True
     polled = body.get("source") == "polling"
     return polled == (source_of(options, body["entity"]) == "polling")
 

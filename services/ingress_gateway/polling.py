@@ -25,12 +25,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import Sequence
 from typing import Any
 
 import structlog
 
 from ingress_gateway.inbox import QUEUE, RecordChange, resync_item
+from ingress_gateway.intake_counts import count_accepted
 from ingress_gateway.outbound_flow import active_options, sent_objects, source_of
 from ingress_gateway.resync import ChangedRecord, changed_since, epoch_ms
 from regalsync.contracts.mapping.v1 import mapping_pb2
@@ -47,7 +49,9 @@ _DEFAULT_INTERVAL = 60.0
 _IDLE_RECHECK = 5.0
 _START_LOOKBACK_MS = 60_000
 _BOOKKEEPING = frozenset({"Id", "CreatedDate", "SystemModstamp", "LastModifiedDate",
-                          "LastModifiedById"})
+                          "LastModifiedById", "IsDeleted"})
+# Compound values repeat their parts, which are compared on their own.
+_COMPOUND_TYPES = frozenset({"address", "location"})
 
 
 class TenantPoller:
@@ -62,21 +66,42 @@ class TenantPoller:
         self._holder = holder
         self._on_accepted = on_accepted
         self._own_user: str | None = None
+        self._described: dict[str, list[str]] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll at the configured interval while holding the tenant's polling lease."""
         lease = f"polling:{self._tenant}"
         while not stop.is_set():
-            interval = _DEFAULT_INTERVAL
+            polled_at = time.monotonic()
             try:
                 if await self._storage.acquire_lease(lease, self._holder, _LEASE_SECONDS):
-                    interval = await self.poll_once()
+                    await self.poll_once()
             except Exception:
                 log.exception("polling_failed", tenant=self._tenant)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval)
+            await self._wait_for_next(stop, polled_at)
         with contextlib.suppress(Exception):
             await self._storage.release_lease(lease, self._holder)
+
+    async def _wait_for_next(self, stop: asyncio.Event, polled_at: float) -> None:
+        """Wait out the interval, re-reading it so a new configuration applies soon."""
+        while not stop.is_set():
+            try:
+                interval = await self._interval()
+            except Exception:
+                interval = _DEFAULT_INTERVAL
+            remaining = polled_at + interval - time.monotonic()
+            if remaining <= 0:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), min(remaining, _IDLE_RECHECK))
+
+    async def _interval(self) -> float:
+        tenant = await self._tenants.get(self._tenant)
+        options = active_options(tenant)
+        if not any(source_of(options, o) == "polling" for o in sent_objects(tenant, options)):
+            return _IDLE_RECHECK
+        sources = options.get("change_sources") or {}
+        return float(sources.get("polling_interval_seconds") or _DEFAULT_INTERVAL)
 
     async def poll_once(self) -> float:
         """Poll every polled object once; return the interval until the next poll."""
@@ -86,7 +111,8 @@ class TenantPoller:
                         if source_of(options, o) == "polling")
         plans = {p.object_type: list(p.fields) for p in tenant.read_plans}
         for object_type in polled:
-            await self._poll_object(tenant, object_type, plans.get(object_type, []))
+            fields = plans.get(object_type) or await self._all_fields(object_type)
+            await self._poll_object(tenant, object_type, fields)
         if not polled:
             return _IDLE_RECHECK
         sources = options.get("change_sources") or {}
@@ -109,7 +135,7 @@ class TenantPoller:
             if change is not None:
                 items.append(resync_item(self._tenant, "polling", change))
         if items:
-            await self._storage.enqueue(QUEUE, items)
+            count_accepted(self._tenant, items, await self._storage.enqueue(QUEUE, items))
             self._on_accepted()
         for record in found:
             await self._keep(record, fields)
@@ -148,10 +174,10 @@ class TenantPoller:
         if own_user and str(record.values.get("LastModifiedById") or "")[:15] == own_user:
             return None
         if kept is None:
-            return RecordChange(record.entity, "GAP_UPDATE", record.record_id, (),
-                                record.modified_ms)
-        changed = tuple(f for f in fields if f not in _BOOKKEEPING
-                        and record.values.get(f) != kept.get(f))
+            return RecordChange(record.entity, "GAP_UPDATE", record.record_id,
+                                _compared(fields), record.modified_ms)
+        changed = tuple(f for f in _compared(fields)
+                        if record.values.get(f) != kept.get(f))
         if not changed:
             return None
         return RecordChange(record.entity, "UPDATE", record.record_id, changed,
@@ -163,9 +189,18 @@ class TenantPoller:
         return kept
 
     async def _keep(self, record: ChangedRecord, fields: Sequence[str]) -> None:
-        values = {f: record.values.get(f) for f in fields if f not in _BOOKKEEPING}
+        values = {f: record.values.get(f) for f in _compared(fields)}
         await self._storage.set_checkpoint(self._tenant, _record_key(record),
                                            json.dumps(values, sort_keys=True).encode())
+
+    async def _all_fields(self, object_type: str) -> list[str]:
+        """List an unmapped object's fields (all travel, SPEC O7), described once."""
+        if object_type not in self._described:
+            describe = await self._salesforce.describe(object_type)
+            self._described[object_type] = [
+                str(f["name"]) for f in describe.get("fields", [])
+                if f.get("type") not in _COMPOUND_TYPES]
+        return self._described[object_type]
 
     async def _own_user_id(self, tenant: mapping_pb2.Tenant) -> str | None:
         """Find regal-sync's own Salesforce user (by the configured username), once."""
@@ -175,6 +210,10 @@ class TenantPoller:
                 f"SELECT Id FROM User WHERE Username = {quote(username)}")  # noqa: S608
             self._own_user = str(rows[0]["Id"])[:15] if rows else ""
         return self._own_user or None
+
+
+def _compared(fields: Sequence[str]) -> tuple[str, ...]:
+    return tuple(f for f in fields if f not in _BOOKKEEPING)
 
 
 def _record_key(record: ChangedRecord) -> str:

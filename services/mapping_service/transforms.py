@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from mapping_service.conversions import change_from, matched_from, write_message
 from mapping_service.domain.changes import MappingProblem, Skip
 from mapping_service.domain.model import Configuration
+from mapping_service.domain.regal_event import read_event
 from mapping_service.domain.to_regal import build_regal_events
 from mapping_service.domain.to_salesforce import build_salesforce_writes
 from regalsync.contracts.mapping.v1 import mapping_pb2
@@ -66,9 +67,13 @@ def salesforce_writes_for(
     if not isinstance(event, dict):
         raise InvalidInput(f"event {message.idempotency_key!r} is not a JSON object")
     writes = build_salesforce_writes(config, event, matched_from(message))
+    messages = [write_message(message.idempotency_key, w) for w in writes]
+    # The event's own time travels with each write for the end-to-end lag.
+    occurred_at = read_event(event).occurred_at
+    for written in messages:
+        written.origin_time_ms = (occurred_at or 0) * 1000
     return SalesforceOutcome(
-        writes=[write_message(message.idempotency_key, w) for w in writes],
-        problems=[_described(p) for w in writes for p in w.problems])
+        messages, problems=[_described(p) for w in writes for p in w.problems])
 
 
 def _described(problem: MappingProblem) -> str:

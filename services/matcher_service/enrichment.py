@@ -40,10 +40,13 @@ _DECIDING_FIELDS: dict[str, tuple[str, ...]] = {
     "Opportunity": ("AccountId", "ContactId", "CreatedDate"),
     "Case": ("ContactId", "AccountId", "OwnerId", "Owner.Name", "Owner.Email"),
     "CaseComment": ("ParentId", "Parent.ContactId", "Parent.AccountId"),
-    # Who is polymorphic: only the fields every target shares (Name's).
-    "Event": ("WhoId", "WhatId", "OwnerId", "Owner.Name", "Owner.Email", "Who.Type",
-              "Who.Phone", "Who.Email"),
+    "Event": ("WhoId", "WhatId", "OwnerId", "Owner.Name", "Owner.Email"),
 }
+# Deleted Cases and Events still send an event (Canceled): read the recycle bin too.
+_READ_DELETED = frozenset({"Case", "Event"})
+# Who and What are polymorphic: their targets are read per object, by id prefix.
+_ACTIVITY_TARGETS = (("WhoId", "Who", {"00Q": "Lead", "003": "Contact"}),
+                     ("WhatId", "What", {"001": "Account"}))
 FRIENDLY_ID = "Regal_Friendly_Id__c"
 # Where the siblings travel in an Opportunity row; the ingress takes them out.
 SIBLINGS = "RegalSiblings"
@@ -77,6 +80,8 @@ async def read_records(
         if object_type == "Opportunity" and FRIENDLY_ID in fields_by_object.get(
                 "Opportunity", []):
             await _attach_siblings(client, rows)
+        if object_type == "Event":
+            await _attach_activity_targets(client, rows, fields_by_object)
         for row in rows:
             found[str(row["Id"])[:15]] = row
     return found
@@ -109,6 +114,33 @@ async def _attach_siblings(client: SalesforceClient, rows: list[dict[str, Any]])
                          if {s.get("AccountId"), s.get("ContactId")} & owner]
 
 
+async def _attach_activity_targets(client: SalesforceClient, rows: list[dict[str, Any]],
+                                   fields_by_object: dict[str, list[str]]) -> None:
+    """Put each Event's Who and What records in, as a relationship query would.
+
+    A polymorphic relationship only offers the fields all its targets
+    share, so the mapped phone and email fields are read from each mapped
+    target object instead: one query per object for the whole batch.
+    """
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        for id_field, _, objects in _ACTIVITY_TARGETS:
+            target = str(row.get(id_field) or "")
+            object_type = objects.get(target[:3])
+            if object_type and object_type in fields_by_object:
+                wanted[object_type].add(target)
+    found: dict[str, dict[str, Any]] = {}
+    for object_type, ids in sorted(wanted.items()):
+        fields = _related_fields(object_type, fields_by_object)
+        for read in await _read_object(client, object_type, sorted(ids), fields):
+            found[str(read["Id"])[:15]] = read
+    for row in rows:
+        for id_field, relationship, _ in _ACTIVITY_TARGETS:
+            record = found.get(str(row.get(id_field) or "")[:15])
+            if record is not None:
+                row[relationship] = record
+
+
 def fields_to_read(object_type: str, fields_by_object: dict[str, list[str]]) -> list[str]:
     """List the fields one object's query selects: Id, mapped, deciding, related."""
     names = ["Id", *fields_by_object.get(object_type, []),
@@ -130,6 +162,8 @@ def _related_fields(primary: str, fields_by_object: dict[str, list[str]]) -> lis
 
 async def _read_object(client: SalesforceClient, object_type: str, ids: list[str],
                        fields: list[str]) -> list[dict[str, Any]]:
+    fields = [*fields, "IsDeleted"] if object_type in _READ_DELETED else fields
+    fields = list(dict.fromkeys(fields))
     try:
         return await _query_chunks(client, object_type, ids, fields)
     except SalesforceApiError as error:
@@ -150,7 +184,14 @@ async def _query_chunks(client: SalesforceClient, object_type: str, ids: list[st
         # validated configuration and the lists above.
         soql = (f"SELECT {', '.join(fields)} FROM {object_type} "  # noqa: S608
                 f"WHERE Id IN {in_list(chunk)}")
-        rows.extend(await client.query(soql))
+        rows.extend(await client.query(
+            soql, include_deleted=object_type in _READ_DELETED))
+    # An empty relationship reads as null; it is no field of the record.
+    relationships = {f.partition(".")[0] for f in fields if "." in f}
+    for row in rows:
+        for name in relationships:
+            if row.get(name) is None:
+                row.pop(name, None)
     return rows
 
 

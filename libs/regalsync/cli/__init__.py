@@ -11,6 +11,7 @@ import asyncio
 import sys
 
 from regalsync.cli import (
+    backfill_commands,
     bench_commands,
     config_commands,
     exit_codes,
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     preview_commands.register(commands, common)
     ops_commands.register(commands, common)
     bench_commands.register(commands)
+    backfill_commands.register(commands, common)
     return parser
 
 

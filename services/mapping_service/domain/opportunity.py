@@ -20,7 +20,12 @@ from mapping_service.domain.changes import (
     record_link,
 )
 from mapping_service.domain.model import Configuration, ObjectMapping
-from mapping_service.domain.related import plain_values, related_primary
+from mapping_service.domain.related import (
+    plain_values,
+    related_identity,
+    related_mapping,
+    related_primary,
+)
 from mapping_service.domain.values import (
     JsonObject,
     JsonValue,
@@ -29,13 +34,6 @@ from mapping_service.domain.values import (
     regal_value,
 )
 
-_ID_TRAITS = {
-    "Lead": "salesforce_lead_id",
-    "Contact": "salesforce_contact_id",
-    "Account": "salesforce_account_id",
-    "PersonAccount": "salesforce_account_id",
-}
-_IDENTITY_TRAITS = ("traits.phone", "traits.email")
 FRIENDLY_ID = "Regal_Friendly_Id__c"
 # Fields that change on every save, or that regal-sync itself keeps.
 AUDIT_FIELDS = frozenset({"lastmodifieddate", "lastmodifiedbyid", "systemmodstamp",
@@ -51,7 +49,7 @@ def build_opportunity_events(
     if change.change_type not in (ChangeType.CREATED, ChangeType.UPDATED):
         return Skip("change_type_not_sent", f"Opportunity {change.change_type.value}")
     related = related_primary(config, change)
-    primary = _related_mapping(config, related) if related else None
+    primary = related_mapping(config, related) if related else None
     if related is None or primary is None:
         return Skip("no_related_primary_record", "no mapped primary record to attach to")
     problems: list[MappingProblem] = []
@@ -90,15 +88,6 @@ def _add_friendly_trait(
         }
 
 
-def _related_mapping(
-    config: Configuration, related: RelatedRecord
-) -> ObjectMapping | None:
-    mapping = config.object_mapping(related.object_type)
-    if mapping is None and related.object_type == "Account":
-        mapping = config.object_mapping("PersonAccount")
-    return mapping if mapping is not None and mapping.is_primary else None
-
-
 def _body(
     change: Change,
     related: RelatedRecord,
@@ -109,8 +98,7 @@ def _body(
     problems: list[MappingProblem],
     phone_region: str,
 ) -> JsonObject:
-    traits, body = _identity(primary, related, problems, phone_region)
-    traits[_ID_TRAITS[primary.object]] = related.record_id
+    traits, body = related_identity(primary, related, problems, phone_region)
     verb = "Created" if change.change_type is ChangeType.CREATED else "Updated"
     return {
         "name": f"Salesforce Opportunity {verb}",
@@ -122,32 +110,6 @@ def _body(
         "salesforceLink": record_link(instance_url, change.record_id),
         "properties": properties,
     }
-
-
-def _identity(
-    primary: ObjectMapping,
-    related: RelatedRecord,
-    problems: list[MappingProblem],
-    phone_region: str,
-) -> tuple[JsonObject, JsonObject]:
-    """Return the related record's phone/email traits and its ``userId``."""
-    record = Change(
-        related.object_type, related.record_id, ChangeType.UPDATED, values=related.values
-    )
-    traits: JsonObject = {}
-    top: JsonObject = {}
-    for attribute in primary.attributes:
-        wanted = attribute.regal in _IDENTITY_TRAITS or attribute.is_user_id
-        if not (wanted and attribute.sends_to_regal):
-            continue
-        value = mapped_value(attribute, record, problems, phone_region=phone_region)
-        if isinstance(value, Missing) or value is None:
-            continue
-        if attribute.is_user_id:
-            top["userId"] = str(value)
-        else:
-            traits[attribute.regal.removeprefix("traits.")] = value
-    return traits, top
 
 
 def _mapped_properties(

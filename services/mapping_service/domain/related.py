@@ -11,9 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mapping_service.domain.changes import Change, RelatedRecord
-from mapping_service.domain.model import Configuration
-from mapping_service.domain.values import JsonValue
+from mapping_service.domain.changes import (
+    Change,
+    ChangeType,
+    MappingProblem,
+    RelatedRecord,
+    mapped_value,
+)
+from mapping_service.domain.model import Configuration, ObjectMapping
+from mapping_service.domain.values import JsonObject, JsonValue, Missing
+
+ID_TRAITS = {
+    "Lead": "salesforce_lead_id",
+    "Contact": "salesforce_contact_id",
+    "Account": "salesforce_account_id",
+    "PersonAccount": "salesforce_account_id",
+}
+_IDENTITY_TRAITS = ("traits.phone", "traits.email")
 
 # Relationship names to try, per mapped primary object, in order.
 _PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -37,6 +51,47 @@ def related_primary(config: Configuration, change: Change) -> RelatedRecord | No
             if isinstance(record_id, str) and record_id:
                 return RelatedRecord(mapping.object, record_id, _plain(found))
     return None
+
+
+def related_mapping(
+    config: Configuration, related: RelatedRecord
+) -> ObjectMapping | None:
+    """Return the active primary mapping that speaks for the related record."""
+    mapping = config.object_mapping(related.object_type)
+    if mapping is None and related.object_type == "Account":
+        mapping = config.object_mapping("PersonAccount")
+    return mapping if mapping is not None and mapping.is_primary else None
+
+
+def related_identity(
+    primary: ObjectMapping,
+    related: RelatedRecord,
+    problems: list[MappingProblem],
+    phone_region: str,
+) -> tuple[JsonObject, JsonObject]:
+    """Return the related record's traits (phone, email, id) and its ``userId``.
+
+    The traits say which Regal profile a secondary event belongs to; the
+    second object holds ``userId`` when the primary object maps one.
+    """
+    record = Change(
+        related.object_type, related.record_id, ChangeType.UPDATED, values=related.values
+    )
+    traits: JsonObject = {}
+    top: JsonObject = {}
+    for attribute in primary.attributes:
+        wanted = attribute.regal in _IDENTITY_TRAITS or attribute.is_user_id
+        if not (wanted and attribute.sends_to_regal):
+            continue
+        value = mapped_value(attribute, record, problems, phone_region=phone_region)
+        if isinstance(value, Missing) or value is None:
+            continue
+        if attribute.is_user_id:
+            top["userId"] = str(value)
+        else:
+            traits[attribute.regal.removeprefix("traits.")] = value
+    traits[ID_TRAITS[primary.object]] = related.record_id
+    return traits, top
 
 
 def plain_values(values: Mapping[str, JsonValue]) -> dict[str, JsonValue]:

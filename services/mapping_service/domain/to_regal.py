@@ -3,7 +3,7 @@
 Primary objects (Lead, Contact, Account, Person Account) follow O2-O4:
 one ``Salesforce <Label> Created|Updated`` event with every mapped field
 in ``traits``. Secondary objects go to their own builders
-(``opportunity.py``); each returns events or a ``Skip``.
+(``opportunity.py``, ``secondary.py``); each returns events or a ``Skip``.
 
 Deleted primary records send nothing: Regal's events API has no way to
 remove a profile, and an event would only re-send stale traits. An
@@ -31,6 +31,8 @@ from mapping_service.domain.model import (
     ObjectMapping,
 )
 from mapping_service.domain.opportunity import build_opportunity_events
+from mapping_service.domain.secondary import KINDS as SECONDARY_KINDS
+from mapping_service.domain.secondary import build_secondary_events
 from mapping_service.domain.values import JsonObject, JsonValue, Missing, iso_from_ms, put_nested
 
 __all__ = [
@@ -65,6 +67,10 @@ def build_regal_events(
     """Build the Regal events one Salesforce change causes, or say why none."""
     if change.object_type == "Opportunity":
         return build_opportunity_events(
+            config, change, instance_url=instance_url, now_ms=now_ms
+        )
+    if change.object_type in SECONDARY_KINDS:
+        return build_secondary_events(
             config, change, instance_url=instance_url, now_ms=now_ms
         )
     mapping = _primary_mapping(config, change)
