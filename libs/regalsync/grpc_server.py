@@ -5,6 +5,14 @@ service and reflection. Health answers NOT_SERVING, overall and per
 service, until the caller says the service is ready; on shutdown it flips
 back to NOT_SERVING before in-flight calls are drained, so probes and
 load balancers stop sending work first.
+
+Connections live at most ``max_connection_age_seconds`` (5 minutes by
+default, give or take the 10 % jitter gRPC adds): the server then asks
+the client to reconnect (HTTP/2 GOAWAY) and lets calls in flight finish
+within the grace. Reconnecting makes a client resolve the service's DNS
+name again, so pods added by a scale-up start receiving calls within
+minutes instead of never (channels.py balances round-robin over every
+address it resolved).
 """
 
 from __future__ import annotations
@@ -33,6 +41,10 @@ _SERVER_OPTIONS = (
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.http2.min_recv_ping_interval_without_data_ms", 20_000),
 )
+MAX_CONNECTION_AGE_SECONDS = 300.0
+# Longer than any call between services takes (their deadline is 10 s by
+# default), so cycling a connection never cuts a call short.
+MAX_CONNECTION_AGE_GRACE_SECONDS = 30.0
 
 logger = structlog.get_logger(__name__)
 
@@ -62,9 +74,17 @@ class GrpcServer:
         port: int = 0,
         observers: Sequence[CallObserver] = (),
         interceptors: Sequence[Any] = (),
+        max_connection_age_seconds: float = MAX_CONNECTION_AGE_SECONDS,
+        max_connection_age_grace_seconds: float = MAX_CONNECTION_AGE_GRACE_SECONDS,
     ) -> None:
         self._services = tuple(services)
         self._address = _address(host, port)
+        self._options = (
+            *_SERVER_OPTIONS,
+            ("grpc.max_connection_age_ms", int(max_connection_age_seconds * 1000)),
+            ("grpc.max_connection_age_grace_ms",
+             int(max_connection_age_grace_seconds * 1000)),
+        )
         # Inside a service, its gRPC latency histogram observes every call.
         metrics = current_metrics()
         if metrics is not None:
@@ -89,7 +109,7 @@ class GrpcServer:
     async def start(self) -> int:
         """Bind, start answering NOT_SERVING and return the bound port."""
         server = grpc.aio.server(
-            interceptors=self._interceptors, options=_SERVER_OPTIONS
+            interceptors=self._interceptors, options=self._options
         )
         for service in self._services:
             service.add_to_server(service.servicer, server)

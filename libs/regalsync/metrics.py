@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Awaitable, Callable, Iterator
+import time
+from collections import Counter as Tally
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import grpc
@@ -36,7 +38,9 @@ __all__ = [
     "GrpcMetrics",
     "MetricsServer",
     "ServiceMetrics",
+    "count_events",
     "current_metrics",
+    "record_delivery",
     "start_metrics_server",
     "use_metrics",
 ]
@@ -46,6 +50,10 @@ ScrapeHook = Callable[[], Awaitable[None]]
 # Seconds from enqueue to settlement: sub-second when healthy, hours when
 # a tenant's Salesforce or Regal is down and retries pile up.
 _LAG_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400)
+# Seconds from the original event (Regal's originalTimestamp, Salesforce's
+# commit time) to delivery: those clocks are seconds coarse and not ours,
+# so the first bucket is a second.
+_END_TO_END_BUCKETS = (1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400, 86400)
 
 log = structlog.get_logger(__name__)
 
@@ -119,6 +127,10 @@ class ServiceMetrics:
             "regalsync_regal_responses_total",
             "Responses from Regal's events API, by tenant and HTTP status.",
             ["tenant", "status"], registry=registry)
+        self._end_to_end = Histogram(
+            "regalsync_end_to_end_lag_seconds",
+            "Seconds from the original event to its delivery, by destination and tenant.",
+            ["destination", "tenant"], buckets=_END_TO_END_BUCKETS, registry=registry)
 
     def event(self, direction: str, tenant: str, event_type: str, count: int = 1) -> None:
         """Count events taken in (``in``) or handed out (``out``)."""
@@ -131,6 +143,18 @@ class ServiceMetrics:
             self._retries.labels(queue, tenant).inc(count)
         elif outcome == "dead":
             self._dead.labels(queue, tenant).inc(count)
+
+    def delivered(self, destination: str, tenant: str, event_type: str,
+                  origin_at: float | None) -> None:
+        """Count one event handed out to ``destination`` and its end-to-end lag.
+
+        ``origin_at`` is the original event's epoch seconds; None (unknown)
+        counts the event without a lag.
+        """
+        self.event("out", tenant, event_type)
+        if origin_at is not None and origin_at > 0:
+            self._end_to_end.labels(destination, tenant).observe(
+                max(time.time() - origin_at, 0.0))
 
     def lag(self, queue: str, seconds: float) -> None:
         """Record how long an acknowledged item waited in its queue."""
@@ -176,6 +200,23 @@ _CURRENT: contextvars.ContextVar[ServiceMetrics | None] = contextvars.ContextVar
 def current_metrics() -> ServiceMetrics | None:
     """Return the metrics of the service this code runs in, if any."""
     return _CURRENT.get()
+
+
+def count_events(direction: str, tenant: str, event_types: Iterable[str]) -> None:
+    """Count events of a tenant by type, in the current service if any."""
+    metrics = current_metrics()
+    if metrics is None:
+        return
+    for event_type, count in Tally(event_types).items():
+        metrics.event(direction, tenant, event_type or "unknown", count)
+
+
+def record_delivery(destination: str, tenant: str, event_type: str,
+                    origin_at: float | None) -> None:
+    """Count one delivered event and its lag, in the current service if any."""
+    metrics = current_metrics()
+    if metrics is not None:
+        metrics.delivered(destination, tenant, event_type or "unknown", origin_at)
 
 
 @contextlib.contextmanager

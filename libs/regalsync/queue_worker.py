@@ -113,7 +113,8 @@ class QueueWorker:
             self._count([Settlement(i.id, Settle.DEAD) for i in poisoned], poisoned)
             items = [i for i in items if i.attempts <= self._max_attempts]
         try:
-            with batch_span(self._queue, len(items)):
+            # The batch continues the trace its first item was offered in.
+            with batch_span(self._queue, len(items), (i.trace_context for i in items)):
                 settlements = await self._handler(items)
         except Exception:
             # A failing batch is retried whole; idempotency keys make the

@@ -9,8 +9,13 @@ pays one type check per call.
 
 Where spans come from (all in shared code, so every service gets them):
 
-* the queue worker opens one span per claimed batch; in the ingress that
-  span is the root of the trace of the inputs in the batch;
+* the ingress opens a server span per webhook request
+  (:func:`traced_request`);
+* a queue item records the span current where it was created
+  (:func:`current_trace_context`, stored with the item), and the queue
+  worker's span for a claimed batch continues the trace of its first
+  item and links to the traces of the others (:func:`batch_span`), so
+  one input stays one trace across the durable queues;
 * every outgoing gRPC call gets a client span and sends its context as
   W3C ``traceparent`` metadata (:func:`client_span`);
 * every incoming gRPC call continues that context in a server span
@@ -25,18 +30,23 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from typing import Any, Protocol, TypeVar
 
+from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import Link, SpanKind
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 __all__ = [
     "Tracing",
     "batch_span",
     "client_span",
     "configure_tracing",
+    "current_trace_context",
+    "outbound_span",
     "server_span",
+    "traced_request",
     "tracing_enabled",
 ]
 
@@ -86,18 +96,53 @@ def tracing_enabled() -> bool:
     return not isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider)
 
 
+def current_trace_context() -> str | None:
+    """Return the current span's W3C ``traceparent``; None when untraced."""
+    if not tracing_enabled():
+        return None
+    carrier: dict[str, str] = {}
+    TraceContextTextMapPropagator().inject(carrier)
+
+    return carrier.get("traceparent")
+
+
 @contextlib.contextmanager
-def batch_span(queue: str, items: int) -> Iterator[None]:
-    """Trace the handling of one claimed batch of a queue."""
+def batch_span(queue: str, items: int,
+               trace_contexts: Iterable[str | None] = ()) -> Iterator[None]:
+    """Trace the handling of one claimed batch of a queue.
+
+    ``trace_contexts`` are the items' stored contexts: the span continues
+    the first one's trace and links to every one, so each item's trace
+    leads to the batch that handled it.
+    """
     if not tracing_enabled():
         yield
         return
+    parents = _span_contexts(trace_contexts)
+    parent = trace.set_span_in_context(trace.NonRecordingSpan(parents[0])) if parents \
+        else otel_context.Context()
     tracer = trace.get_tracer(_TRACER)
     attributes: dict[str, str | int] = {
         "messaging.destination.name": queue, "messaging.batch.message_count": items}
-    with tracer.start_as_current_span(f"{queue} process", kind=SpanKind.CONSUMER,
-                                      attributes=attributes):
+    with tracer.start_as_current_span(f"{queue} process", context=parent,
+                                      kind=SpanKind.CONSUMER, attributes=attributes,
+                                      links=[Link(c) for c in parents]):
         yield
+
+
+def _span_contexts(trace_contexts: Iterable[str | None]) -> list[trace.SpanContext]:
+    """Parse stored traceparents; drop empty, invalid and repeated ones."""
+    propagator = TraceContextTextMapPropagator()
+    found: dict[tuple[int, int], trace.SpanContext] = {}
+    for traceparent in trace_contexts:
+        if not traceparent:
+            continue
+        span = trace.get_current_span(propagator.extract({"traceparent": traceparent}))
+        context = span.get_span_context()
+        if context.is_valid:
+            found.setdefault((context.trace_id, context.span_id), context)
+
+    return list(found.values())
 
 
 @contextlib.contextmanager
@@ -130,6 +175,58 @@ def client_span(method: str) -> tuple[dict[str, str], Callable[[Any], None]] | N
     propagate.inject(carrier, context=trace.set_span_in_context(span))
 
     return carrier, lambda _call: span.end()
+
+
+class _Request(Protocol):
+    """The parts of an aiohttp request a server span reads."""
+
+    @property
+    def method(self) -> str: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
+class _Response(Protocol):
+    @property
+    def status(self) -> int: ...
+
+
+R = TypeVar("R", bound=_Response)
+
+
+async def traced_request(request: _Request, route: str,
+                         handle: Callable[[], Awaitable[R]]) -> R:
+    """Run an HTTP handler inside a server span named by its route.
+
+    The span starts a trace and records the response's status code. The
+    callers are on the internet, so a ``traceparent`` they send is only
+    linked, never continued: it must not decide sampling or trace ids.
+    """
+    if not tracing_enabled():
+        return await handle()
+    sent = trace.get_current_span(propagate.extract(request.headers)).get_span_context()
+    links = [Link(sent)] if sent.is_valid else []
+    tracer = trace.get_tracer(_TRACER)
+    attributes = {"http.request.method": request.method, "http.route": route}
+    with tracer.start_as_current_span(f"{request.method} {route}",
+                                      context=otel_context.Context(), links=links,
+                                      kind=SpanKind.SERVER, attributes=attributes) as span:
+        response = await handle()
+        span.set_attribute("http.response.status_code", response.status)
+        return response
+
+
+@contextlib.contextmanager
+def outbound_span(name: str, attributes: Mapping[str, str]) -> Iterator[None]:
+    """Trace one call to an outside API (Salesforce, Regal)."""
+    if not tracing_enabled():
+        yield
+        return
+    tracer = trace.get_tracer(_TRACER)
+    with tracer.start_as_current_span(name, kind=SpanKind.CLIENT,
+                                      attributes=dict(attributes)):
+        yield
 
 
 def _rpc_attributes(method: str) -> dict[str, str]:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from regalsync.tracing import outbound_span
+
 _MAX_RETRY_AFTER_SECONDS = 300.0
 
 
@@ -39,10 +41,12 @@ async def post_event(
     """Send ``body`` with the bare-key ``Authorization`` header Regal expects."""
     headers = {"Authorization": api_key, "Content-Type": "application/json"}
     try:
-        async with http.post(url, data=body, headers=headers,
-                             timeout=aiohttp.ClientTimeout(total=timeout_seconds)) as response:
-            await response.read()
-            return classify(response.status, response.headers.get("Retry-After"))
+        with outbound_span("regal POST events", {"http.request.method": "POST"}):
+            async with http.post(url, data=body, headers=headers,
+                                 timeout=aiohttp.ClientTimeout(total=timeout_seconds),
+                                 ) as response:
+                await response.read()
+                return classify(response.status, response.headers.get("Retry-After"))
     except TimeoutError:
         return Outcome(Fate.RETRY, None, "timeout")
     except aiohttp.ClientError as error:

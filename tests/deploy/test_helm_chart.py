@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -403,6 +404,21 @@ class TestNetworkPolicies:
         for policy in of_kind(rendered, "NetworkPolicy"):
             deployment = named(rendered, "Deployment", policy["metadata"]["name"])
             assert policy["spec"]["podSelector"]["matchLabels"] == _selector(deployment)
+
+
+class TestSandboxes:
+    def test_the_salesforce_sandbox_is_certified_for_its_service(self) -> None:
+        """Pods reach the sandbox by its Service name; its certificate names it."""
+        manifests = render({"sandboxes": {"enabled": True}})
+        sandbox = named(manifests, "Deployment", "rs-regal-sync-salesforce-sandbox")
+        args = sandbox["spec"]["template"]["spec"]["containers"][0]["args"]
+        hostnames = [value for flag, value in pairwise(args)
+                     if flag == "--hostname"]
+        named(manifests, "Service", "rs-regal-sync-salesforce-sandbox")
+
+        assert hostnames == ["rs-regal-sync-salesforce-sandbox.sync.svc",
+                             "rs-regal-sync-salesforce-sandbox.sync.svc.cluster.local",
+                             "rs-regal-sync-salesforce-sandbox"]
 
 
 class TestValues:

@@ -1,4 +1,7 @@
-"""Metrics and traces of the running suite after one webhook goes through.
+"""Metrics and traces of the running suite after one flow each way.
+
+A Contact created in the Salesforce sandbox travels to Regal, and one
+Regal webhook travels to Salesforce.
 
 The suite runs with ``REGALSYNC_METRICS_PORT=0`` (each process binds a
 free port and logs it as ``metrics_serving``) and exports traces to a
@@ -49,6 +52,9 @@ def observed(tmp_path_factory: pytest.TempPathFactory,
         assert response.status_code == 200
         soql = f"SELECT Id FROM Regal_Event__c WHERE Event_Id__c = '{EVENT_ID}'"
         eventually(lambda: sf.query(soql)["records"], what="the webhook's event record")
+        eventually(lambda: [e for e in suite.regal_events()
+                            if e.get("name") == "Salesforce Contact Created"],
+                   what="the Contact's event in Regal")
         yield suite
 
 
@@ -120,37 +126,108 @@ class TestMetrics:
         assert pending == [0.0]
 
 
+    def test_the_ingress_counts_events_taken_in_by_type(self, observed: SuiteHandle) -> None:
+        """The webhook counts under its name, the Contact under object and change."""
+        samples = scrape(observed, "ingress-gateway")
+        assert total(samples, "regalsync_events_total", direction="in", tenant="demo",
+                     type="call.completed") == 1
+        assert total(samples, "regalsync_events_total", direction="in", tenant="demo",
+                     type="Contact.CREATE") >= 1
+
+    def test_the_writer_counts_events_handed_to_salesforce(self, observed: SuiteHandle) -> None:
+        """Every write Salesforce applied is an event out, with its lag from Regal's time."""
+        samples = scrape(observed, "salesforce-writer")
+        assert total(samples, "regalsync_events_total", direction="out", tenant="demo",
+                     type="Regal_Event__c") >= 1
+        assert total(samples, "regalsync_end_to_end_lag_seconds_count",
+                     destination="salesforce", tenant="demo") >= 1
+
+    def test_the_publisher_counts_events_handed_to_regal(self, observed: SuiteHandle) -> None:
+        """Every event Regal accepted is an event out, with its lag from the commit."""
+        samples = scrape(observed, "regal-publisher")
+        assert total(samples, "regalsync_events_total", direction="out", tenant="demo",
+                     type="Salesforce Contact Created") >= 1
+        assert total(samples, "regalsync_end_to_end_lag_seconds_count",
+                     destination="regal", tenant="demo") >= 1
+
+    def test_the_publisher_counts_regal_responses_by_status(
+            self, observed: SuiteHandle) -> None:
+        """Regal's answers are counted by HTTP status, all of them 2xx here."""
+        samples = scrape(observed, "regal-publisher")
+        statuses = {dict(labels)["status"]: value for (name, labels), value in samples.items()
+                    if name == "regalsync_regal_responses_total"}
+        assert statuses and all(status.startswith("2") for status in statuses)
+
+    def test_salesforce_calls_are_counted_by_operation(self, observed: SuiteHandle) -> None:
+        """The writer counts its collection calls, succeeded, for the demo tenant."""
+        samples = scrape(observed, "salesforce-writer")
+        calls = {dict(labels)["operation"] for (name, labels), value in samples.items()
+                 if name == "regalsync_salesforce_api_calls_total"
+                 and ("outcome", "ok") in labels and ("tenant", "demo") in labels and value}
+        assert calls & {"collection", "upsert_collection"}
+
+    def test_the_remaining_salesforce_budget_is_reported(self, observed: SuiteHandle) -> None:
+        """The org's calls left today, read from Sforce-Limit-Info, are a positive gauge."""
+        samples = scrape(observed, "salesforce-writer")
+        assert total(samples, "regalsync_salesforce_api_budget_remaining", tenant="demo") > 0
+
+
+WEBHOOK_SPAN = "POST /v1/tenants/{tenant}/regal/webhooks"
+
+
 class TestTraces:
-    def _inbound_trace(self, collector: Collector) -> list[ReceivedSpan] | None:
+    def _webhook_trace(self, collector: Collector) -> list[ReceivedSpan] | None:
+        """Return the webhook request's trace once the writer's delivery is in it."""
         spans = collector.spans()
-        enqueues = [s for s in spans if s.service == "salesforce-writer"
-                    and s.name.endswith("SalesforceWriter/Enqueue")]
-        for enqueue in enqueues:
-            trace = [s for s in spans if s.trace_id == enqueue.trace_id]
-            if {s.service for s in trace} >= INBOUND_PATH:
-                return trace
-        return None
+        requests = [s for s in spans if s.name == WEBHOOK_SPAN]
+        assert len(requests) <= 1, "one webhook, one request span"
+        if not requests:
+            return None
+        trace = [s for s in spans if s.trace_id == requests[0].trace_id]
+        delivered = any(s.service == "salesforce-writer" and s.name == "salesforce_writes process"
+                        for s in trace)
+        return trace if delivered else None
 
-    def test_one_webhook_is_one_trace_across_every_service(
+    def test_the_webhook_and_its_delivery_are_one_trace(
             self, observed: SuiteHandle, collector: Collector) -> None:
-        """The webhook's trace holds spans of ingress, matcher, mapping and writer."""
-        trace = eventually(lambda: self._inbound_trace(collector), what="the inbound trace")
-        by_service = {s.service for s in trace}
-        assert by_service >= INBOUND_PATH
+        """The request's trace holds a span of every service on the way, and the write."""
+        trace = eventually(lambda: self._webhook_trace(collector), what="the webhook trace")
+        names = {(s.service, s.name) for s in trace}
+        assert {s.service for s in trace} >= INBOUND_PATH
+        assert {("ingress-gateway", "ingress_inbox process"),
+                ("salesforce-writer", "salesforce_writes process")} <= names
+        assert any(service == "salesforce-writer" and name.startswith("salesforce ")
+                   for service, name in names), "the writer's Salesforce call"
 
-    def test_the_trace_starts_at_the_ingress_inbox(
+    def test_the_webhook_trace_starts_at_the_request(
             self, observed: SuiteHandle, collector: Collector) -> None:
-        """Its single root is the ingress's inbox batch; every hop hangs below it."""
-        trace = eventually(lambda: self._inbound_trace(collector), what="the inbound trace")
+        """Its single root is the ingress's HTTP request span; every hop hangs below it."""
+        trace = eventually(lambda: self._webhook_trace(collector), what="the webhook trace")
         ids = {s.span_id for s in trace}
         roots = [s for s in trace if s.parent_id not in ids]
-        assert [(r.service, r.name) for r in roots] == [
-            ("ingress-gateway", "ingress_inbox process")]
+        assert [(r.service, r.name) for r in roots] == [("ingress-gateway", WEBHOOK_SPAN)]
+
+    def test_the_change_and_its_delivery_to_regal_are_one_trace(
+            self, observed: SuiteHandle, collector: Collector) -> None:
+        """The publisher's delivery continues the trace of the change's processing."""
+        def outbound() -> list[ReceivedSpan] | None:
+            spans = collector.spans()
+            posts = [s for s in spans if s.service == "regal-publisher"
+                     and s.name == "regal POST events"]
+            for post in posts:
+                trace = [s for s in spans if s.trace_id == post.trace_id]
+                if any(s.name == "ingress_inbox process" for s in trace):
+                    return trace
+            return None
+
+        trace = eventually(outbound, what="the outbound trace")
+        assert {s.service for s in trace} >= {"ingress-gateway", "mapping-service",
+                                              "regal-publisher"}
 
     def test_server_spans_continue_client_spans(
             self, observed: SuiteHandle, collector: Collector) -> None:
         """Each service's server span is the child of the caller's client span."""
-        trace = eventually(lambda: self._inbound_trace(collector), what="the inbound trace")
+        trace = eventually(lambda: self._webhook_trace(collector), what="the webhook trace")
         by_id = {s.span_id: s for s in trace}
         for span in trace:
             if span.service in ("matcher-service", "salesforce-writer") and span.name in (

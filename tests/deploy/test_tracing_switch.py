@@ -5,7 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from regalsync.tracing import client_span, configure_tracing, tracing_enabled
+from regalsync.tracing import (
+    client_span,
+    configure_tracing,
+    current_trace_context,
+    tracing_enabled,
+)
 
 
 def test_no_endpoint_installs_nothing() -> None:
@@ -41,3 +46,30 @@ def test_an_endpoint_turns_tracing_on() -> None:
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True, timeout=60)
     assert result.stdout.split() == ["True", "matcher-service"]
+
+
+def test_untraced_queue_items_carry_no_context() -> None:
+    """With tracing off, a queue item is made without a trace context."""
+    from regalsync.storage import QueueItem
+
+    assert current_trace_context() is None
+    assert QueueItem("acme", "k", "o", b"x").trace_context is None
+
+
+def test_traced_queue_items_carry_the_current_span() -> None:
+    """With tracing on, an item made inside a span records that span's traceparent."""
+    probe = ("from opentelemetry import trace; "
+             "from regalsync.tracing import configure_tracing; "
+             "from regalsync.storage import QueueItem; "
+             "t = configure_tracing('x', environ={'OTEL_EXPORTER_OTLP_ENDPOINT': "
+             "'http://127.0.0.1:9'}); "
+             "span = trace.get_tracer('t').start_span('s'); "
+             "ctx = trace.set_span_in_context(span); "
+             "from opentelemetry import context; token = context.attach(ctx); "
+             "item = QueueItem('acme', 'k', 'o', b'x'); "
+             "print(item.trace_context.split('-')[1:3] == "
+             "[format(span.get_span_context().trace_id, '032x'), "
+             "format(span.get_span_context().span_id, '016x')])")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True, timeout=60)
+    assert result.stdout.strip() == "True"

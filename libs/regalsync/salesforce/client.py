@@ -8,6 +8,8 @@ API budget; an expired session is refreshed once and the call repeated.
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,8 +21,11 @@ import requests
 import structlog
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
+from simple_salesforce.util import call_salesforce
 
+from regalsync.metrics import current_metrics
 from regalsync.salesforce.auth import SalesforceToken, TokenProvider
+from regalsync.tracing import outbound_span
 
 API_VERSION = "59.0"
 COLLECTION_LIMIT = 200
@@ -54,6 +59,18 @@ class ApiUsage:
     calls_made: int = 0
 
 
+@dataclass(frozen=True)
+class BulkPage:
+    """One page of a Bulk API 2.0 query job's results.
+
+    Values are CSV text (empty for null); ``locator`` names the next page
+    and is empty after the last one.
+    """
+
+    records: list[dict[str, str]]
+    locator: str
+
+
 class SalesforceClient:
     """One tenant's REST client; safe to share between tasks."""
 
@@ -65,12 +82,14 @@ class SalesforceClient:
         ca_bundle: str | None,
         call_options_client: str,
         on_call: Callable[[int], None] | None = None,
+        tenant: str = "",
     ) -> None:
         self._tokens = tokens
         self._executor = executor
         self._ca_bundle = ca_bundle
         self._call_options_client = call_options_client
         self._on_call = on_call
+        self._tenant = tenant
         self._sf: Salesforce | None = None
         self._sf_token: SalesforceToken | None = None
         self.usage = ApiUsage()
@@ -80,13 +99,18 @@ class SalesforceClient:
         """Return the token source, for APIs beside REST (Pub/Sub)."""
         return self._tokens
 
-    async def query(self, soql: str) -> list[dict[str, Any]]:
-        """Run a SOQL query and return every record, following pages."""
-        page = await self._call(lambda sf: sf.query(soql))
+    async def query(self, soql: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
+        """Run a SOQL query and return every record, following pages.
+
+        ``include_deleted`` asks ``/queryAll``, which also returns records in
+        the recycle bin (``IsDeleted`` true).
+        """
+        page = await self._call(lambda sf: sf.query(soql, include_deleted=include_deleted))
         records: list[dict[str, Any]] = list(page["records"])
         while not page.get("done", True) and page.get("nextRecordsUrl"):
             next_url = page["nextRecordsUrl"]
-            page = await self._call(partial(_query_more, url=next_url))
+            page = await self._call(partial(_query_more, url=next_url,
+                                            include_deleted=include_deleted))
             records.extend(page["records"])
         return [_without_attributes(r) for r in records]
 
@@ -140,6 +164,31 @@ class SalesforceClient:
             return status
         return await self._call(run)
 
+    async def start_bulk_query(self, soql: str, *, include_deleted: bool = False) -> str:
+        """Start a Bulk API 2.0 query job; return its id."""
+        body = {"operation": "queryAll" if include_deleted else "query", "query": soql,
+                "contentType": "CSV", "columnDelimiter": "COMMA", "lineEnding": "LF"}
+        job = await self._call(partial(_bulk_call, method="POST", tail="",
+                                       data=json.dumps(body)))
+        return str(job.json()["id"])
+
+    async def bulk_query_state(self, job_id: str) -> str:
+        """Return a query job's state: UploadComplete, InProgress, JobComplete..."""
+        job = await self._call(partial(_bulk_call, method="GET", tail=f"/{job_id}"))
+        return str(job.json()["state"])
+
+    async def bulk_query_page(self, job_id: str, *, locator: str = "",
+                              max_records: int = 2000) -> BulkPage:
+        """Read one page of a completed query job's results."""
+        params: dict[str, Any] = {"maxRecords": max_records}
+        if locator:
+            params["locator"] = locator
+        answer = await self._call(partial(_bulk_call, method="GET",
+                                          tail=f"/{job_id}/results", params=params))
+        following = answer.headers.get("Sforce-Locator", "")
+        records = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8"))))
+        return BulkPage(records, "" if following in ("", "null") else following)
+
     async def describe(self, object_type: str) -> dict[str, Any]:
         """Return the object's describe result."""
         result: dict[str, Any] = await self._call(
@@ -158,14 +207,21 @@ class SalesforceClient:
     async def _run(self, token: SalesforceToken, operation: Callable[[Salesforce], T]) -> T:
         sf = self._client_for(token)
         loop = asyncio.get_running_loop()
+        name, outcome = _operation_name(operation), "error"
         try:
-            return await loop.run_in_executor(self._executor, partial(operation, sf))
+            with outbound_span(f"salesforce {name}", {"salesforce.operation": name}):
+                result = await loop.run_in_executor(self._executor, partial(operation, sf))
+            outcome = "ok"
+            return result
         except SalesforceExpiredSession:
+            outcome = "expired_session"
             raise
         except SalesforceError as error:
-            raise _api_error(error) from None
+            api_error = _api_error(error)
+            outcome = api_error.error_code
+            raise api_error from None
         finally:
-            self._record_call(sf)
+            self._record_call(sf, name, outcome)
 
     def _client_for(self, token: SalesforceToken) -> Salesforce:
         if self._sf is None or self._sf_token != token:
@@ -179,14 +235,34 @@ class SalesforceClient:
             self._sf_token = token
         return self._sf
 
-    def _record_call(self, sf: Salesforce) -> None:
+    def _record_call(self, sf: Salesforce, operation: str, outcome: str) -> None:
         self.usage.calls_made += 1
         api_usage = getattr(sf, "api_usage", {}) or {}
         usage = api_usage.get("api-usage")
         if usage is not None:
             self.usage.used, self.usage.limit = int(usage.used), int(usage.total)
+        metrics = current_metrics()
+        if metrics is not None:
+            tenant = self._tenant or "unknown"
+            metrics.salesforce_call(tenant, operation, outcome)
+            if self.usage.limit > 0:
+                metrics.salesforce_budget(tenant, self.usage.limit - self.usage.used)
         if self._on_call is not None:
             self._on_call(1)
+
+
+def _operation_name(operation: Callable[..., Any]) -> str:
+    """Name the client method a call serves, from where its callable was made.
+
+    Calls are lambdas or inner functions of the public methods (their
+    qualified name is ``SalesforceClient.<method>.<locals>...``) or
+    partials of module functions, so no method has to name itself.
+    """
+    target = getattr(operation, "func", operation)
+    parts = str(getattr(target, "__qualname__", "")).split(".")
+    if len(parts) > 1 and parts[0] == SalesforceClient.__name__:
+        return parts[1]
+    return str(getattr(target, "__name__", "call")).lstrip("_") or "call"
 
 
 def _api_error(error: SalesforceError) -> SalesforceApiError:
@@ -207,5 +283,14 @@ def _without_attributes(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k != "attributes"}
 
 
-def _query_more(sf: Salesforce, *, url: str) -> Any:
-    return sf.query_more(url, True)
+def _bulk_call(sf: Salesforce, *, method: str, tail: str, **kwargs: Any) -> Any:
+    headers = {"Authorization": f"Bearer {sf.session_id}",
+               "Content-Type": "application/json", "Accept": "application/json"}
+    if tail.endswith("/results"):
+        headers["Accept"] = "text/csv"
+    return call_salesforce(f"{sf.bulk2_url}query{tail}", method, sf.session, headers,
+                           **kwargs)
+
+
+def _query_more(sf: Salesforce, *, url: str, include_deleted: bool = False) -> Any:
+    return sf.query_more(url, True, include_deleted=include_deleted)

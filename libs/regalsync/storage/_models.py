@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from regalsync.errors import Conflict, InvalidInput, NotFound, Unavailable
+from regalsync.tracing import current_trace_context
 
 __all__ = [
     "ClaimedItem",
@@ -30,6 +31,10 @@ class QueueItem:
     The idempotency key is unique per queue and tenant: offering the same
     key again is a no-op. Items that share an ordering key are handed out
     strictly one at a time, oldest first.
+
+    `trace_context` defaults to the span current where the item is made
+    (None when tracing is off), so whoever handles it continues the
+    trace of whoever offered it, even through a shared commit.
     """
 
     tenant: str
@@ -37,6 +42,7 @@ class QueueItem:
     ordering_key: str
     payload: bytes
     delay_seconds: float = 0.0
+    trace_context: str | None = field(default_factory=current_trace_context)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +64,7 @@ class ClaimedItem:
     enqueued_at: float
     lease_until: float
     last_error: str | None
+    trace_context: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,8 @@ __all__ = ["QueueStore"]
 
 _INSERT = (
     "INSERT INTO queue_items (queue, tenant, idempotency_key,"
-    " ordering_key, payload, available_at, enqueued_at) VALUES {rows}"
+    " ordering_key, payload, available_at, enqueued_at, trace_context)"
+    " VALUES {rows}"
     " ON CONFLICT (queue, tenant, idempotency_key) DO NOTHING"
     " RETURNING tenant, idempotency_key"
 )
@@ -51,7 +52,7 @@ UPDATE queue_items
 SET leased_by = ?, lease_until = ?, attempts = attempts + 1
 WHERE id IN (SELECT id FROM picked)
 RETURNING id, tenant, idempotency_key, ordering_key, payload, attempts,
-  enqueued_at, lease_until, last_error
+  enqueued_at, lease_until, last_error, trace_context
 """
 
 _STATS = """
@@ -129,6 +130,31 @@ class QueueStore(Component):
             " WHERE queue = ? AND state = 'pending' AND id IN ({ids})"
         )
         head = (now + max(delay_seconds, 0.0), error, queue)
+
+        async def work(tx: Tx) -> int:
+            return await _update_ids(tx, sql, head, ids)
+
+        return await self._backend.run(work)
+
+    async def postpone(
+        self,
+        queue: str,
+        ids: Sequence[int],
+        *,
+        delay_seconds: float,
+        reason: str,
+    ) -> int:
+        """Release items like `retry`, but give back the attempt their
+        claim counted: a tenant that is paused (API budget spent, org
+        disconnected) must not push its items towards dead letters."""
+        now = self._clock()
+        sql = (
+            "UPDATE queue_items SET available_at = ?, last_error = ?,"
+            " leased_by = NULL, lease_until = NULL,"
+            " attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END"
+            " WHERE queue = ? AND state = 'pending' AND id IN ({ids})"
+        )
+        head = (now + max(delay_seconds, 0.0), reason, queue)
 
         async def work(tx: Tx) -> int:
             return await _update_ids(tx, sql, head, ids)
@@ -264,8 +290,9 @@ async def _insert(
             params += [
                 queue, item.tenant, item.idempotency_key, item.ordering_key,
                 item.payload, now + max(item.delay_seconds, 0.0), now,
+                item.trace_context,
             ]
-        sql = _INSERT.format(rows=placeholders(len(chunk), 7))
+        sql = _INSERT.format(rows=placeholders(len(chunk), 8))
         rows = await tx.fetch(sql, params)
         accepted.update((row[0], row[1]) for row in rows)
 
@@ -334,6 +361,7 @@ def _claimed(queue: str, row: Row) -> ClaimedItem:
         enqueued_at=float(row[6]),
         lease_until=float(row[7]),
         last_error=row[8],
+        trace_context=row[9],
     )
 
 

@@ -34,6 +34,9 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
     parser.add_argument("--username", default=defaults.username)
     parser.add_argument("--metadata-dir", type=Path)
     parser.add_argument("--admin-token", help="require this token on /sandbox/ endpoints")
+    parser.add_argument("--hostname", action="append", default=[], dest="hostnames",
+                        help="a host name clients use (repeatable); the certificate "
+                             "names it, and the first one is the advertised host")
     args = parser.parse_args(argv)
     return SandboxConfig(
         state_dir=args.state_dir, host=args.host, port=args.port,
@@ -42,6 +45,7 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
         token_ttl_seconds=args.token_ttl, client_id=args.client_id,
         client_secret=args.client_secret, username=args.username,
         metadata_dir=args.metadata_dir, admin_token=args.admin_token,
+        hostnames=tuple(args.hostnames),
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from sandbox.salesforce import control, http_api, ids, oauth
+from sandbox.salesforce import bulk_jobs, control, http_api, ids, oauth
 from sandbox.salesforce.clock import SandboxClock
 from sandbox.salesforce.context import STATE, SandboxConfig, SandboxState
 from sandbox.salesforce.faults import FaultInjector
@@ -79,6 +79,7 @@ def build_app(state: SandboxState) -> web.Application:
     app = web.Application(middlewares=[http_api.fault_middleware])
     app[STATE] = state
     oauth.add_routes(app)
+    bulk_jobs.add_routes(app)
     http_api.add_routes(app)
     control.add_routes(app)
     return app
@@ -87,7 +88,8 @@ def build_app(state: SandboxState) -> web.Application:
 @contextlib.asynccontextmanager
 async def running_sandbox(config: SandboxConfig) -> AsyncIterator[RunningSandbox]:
     """Serve the sandbox until the block exits, then save state and stop."""
-    tls = await asyncio.to_thread(ensure_tls, config.state_dir, ("localhost",))
+    hostnames = tuple(dict.fromkeys((*config.hostnames, "localhost")))
+    tls = await asyncio.to_thread(ensure_tls, config.state_dir, hostnames)
     state = build_state(config)
     if config.state_file is not None and await load_state(state, config.state_file):
         log.info("sandbox_state_loaded", records=_record_count(state))
@@ -95,7 +97,7 @@ async def running_sandbox(config: SandboxConfig) -> AsyncIterator[RunningSandbox
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port, ssl_context=_server_ssl(tls))
     await site.start()
-    host = "localhost" if config.host in ("0.0.0.0", "::") else config.host
+    host = _advertised_host(config)
     state.instance_url = f"https://{host}:{_bound_port(runner)}"
     grpc_server: Any = None
     pubsub_address = None
@@ -111,6 +113,13 @@ async def running_sandbox(config: SandboxConfig) -> AsyncIterator[RunningSandbox
         yield RunningSandbox(info, state)
     finally:
         await _stop(state, runner, grpc_server)
+
+
+def _advertised_host(config: SandboxConfig) -> str:
+    """Name the host clients should use in the URLs the sandbox hands out."""
+    if config.hostnames:
+        return config.hostnames[0]
+    return "localhost" if config.host in ("0.0.0.0", "::") else config.host
 
 
 async def _start_pubsub(state: SandboxState, tls: TlsFiles, port: int) -> tuple[Any, int]:

@@ -34,6 +34,10 @@ class SandboxConfig:
     # None: control endpoints answer loopback callers only, without a token.
     admin_token: str | None = None
     fault_seed: int | None = None
+    # Host names clients reach the sandbox by (a Kubernetes Service's DNS
+    # name): the certificate names them, and the first one is the host of
+    # the instance URL and Pub/Sub address the sandbox hands out.
+    hostnames: tuple[str, ...] = ()
 
 
 @dataclass

@@ -1,7 +1,10 @@
 """A private certificate authority for the sandbox's HTTPS and gRPC ports.
 
 Made on first start and kept in the state directory, so clients configured
-once with ``ca.pem`` keep trusting the sandbox across restarts.
+once with ``ca.pem`` keep trusting the sandbox across restarts. The server
+certificate names every host clients use (``--hostname``, such as a
+Kubernetes Service's DNS name) besides ``localhost`` and 127.0.0.1; asked
+for a name the stored certificate lacks, the sandbox makes new ones.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ class TlsFiles:
 def ensure_tls(state_dir: Path, hostnames: tuple[str, ...] = ("localhost",)) -> TlsFiles:
     """Load the CA and server certificate from ``state_dir``, making them once."""
     files = TlsFiles(state_dir / "ca.pem", state_dir / "server.pem", state_dir / "server-key.pem")
-    if all(p.exists() for p in (files.ca_cert, files.server_cert, files.server_key)):
+    if all(p.exists() for p in (files.ca_cert, files.server_cert, files.server_key)) and \
+            set(hostnames) <= certified_hostnames(files.server_cert):
         return files
     state_dir.mkdir(parents=True, exist_ok=True)
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -61,6 +65,16 @@ def ensure_tls(state_dir: Path, hostnames: tuple[str, ...] = ("localhost",)) -> 
     ))
     files.server_key.chmod(0o600)
     return files
+
+
+def certified_hostnames(server_cert: Path) -> set[str]:
+    """Return the DNS names a stored server certificate is valid for."""
+    certificate = x509.load_pem_x509_certificate(server_cert.read_bytes())
+    try:
+        names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return set()
+    return set(names.value.get_values_for_type(x509.DNSName))
 
 
 def _builder(

@@ -7,7 +7,15 @@ from typing import Any
 
 import grpc
 import pytest
-from conftest import TOY_SERVICE, LogCapture, ToyRequest, ToyServicer, toy_act, toy_count
+from conftest import (
+    TOY_SERVICE,
+    LogCapture,
+    ToyRequest,
+    ToyServicer,
+    toy_act,
+    toy_count,
+    toy_service,
+)
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
@@ -187,3 +195,26 @@ class TestCallLog:
 
         [line] = logs.events("grpc_call")
         assert line["level"] == "debug"
+
+
+class TestConnectionAge:
+    async def test_old_connections_are_cycled(self, servicer: ToyServicer) -> None:
+        """Past its maximum age a connection is closed, and the next call reconnects.
+
+        Reconnecting is when a client resolves the service's name again
+        and so finds the pods a scale-up added.
+        """
+        server = GrpcServer([toy_service(servicer)], max_connection_age_seconds=0.3,
+                            max_connection_age_grace_seconds=0.3)
+        await server.start()
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+                assert await toy_act(channel)(ToyRequest("ok")) == "done"
+                assert channel.get_state() == grpc.ChannelConnectivity.READY
+
+                await asyncio.wait_for(
+                    channel.wait_for_state_change(grpc.ChannelConnectivity.READY), 10)
+
+                assert await toy_act(channel)(ToyRequest("ok")) == "done"
+        finally:
+            await server.stop(0)

@@ -18,7 +18,7 @@ from regalsync.storage import (
 class TestMigrations:
     async def test_migrate_applies_once(self, storage_url: str) -> None:
         """A second migration run finds nothing left to do."""
-        assert await migrate(storage_url) == [1]
+        assert await migrate(storage_url) == [1, 2]
         assert await migrate(storage_url) == []
 
     async def test_concurrent_migrations_apply_once(
@@ -27,7 +27,7 @@ class TestMigrations:
         """Processes starting together apply each migration exactly once."""
         results = await asyncio.gather(*(migrate(storage_url) for _ in range(4)))
 
-        assert sorted(results) == [[], [], [], [1]]
+        assert sorted(results) == [[], [], [], [1, 2]]
 
     async def test_data_survives_reopening(self, storage_url: str) -> None:
         """What one opening stored, the next one reads."""
