@@ -55,6 +55,16 @@ RETURNING id, tenant, idempotency_key, ordering_key, payload, attempts,
   enqueued_at, lease_until, last_error, trace_context
 """
 
+# A read that answers "is anything claimable?" without taking the write
+# lock: idle workers poll, and on SQLite every write transaction blocks the
+# other processes' commits (the webhook acknowledgements among them).
+_ANY_CLAIMABLE = """
+SELECT 1 FROM queue_items
+WHERE queue = ? AND state = 'pending' AND available_at <= ?
+  AND (lease_until IS NULL OR lease_until <= ?)
+LIMIT 1
+"""
+
 _STATS = """
 SELECT
   SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END),
@@ -94,6 +104,12 @@ class QueueStore(Component):
         if limit < 1 or lease_seconds <= 0:
             raise InvalidInput("limit and lease_seconds must be positive")
         now = self._clock()
+
+        async def probe(tx: Tx) -> list[Row]:
+            return await tx.fetch(_ANY_CLAIMABLE, (queue, now, now))
+
+        if not await self._backend.run(probe, write=False):
+            return []
         sql = _CLAIM.format(skip_locked=self._backend.dialect.skip_locked)
         params = (queue, now, now, limit, worker, now + lease_seconds)
 
