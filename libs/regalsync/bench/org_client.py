@@ -21,6 +21,7 @@ class OrgClient:
 
     def __init__(self, facts: dict[str, Any]) -> None:
         self._base = facts["instance_url"]
+        self.instance_url: str = facts["instance_url"]
         self._http = httpx.Client(verify=_context(facts["ca_bundle"]), timeout=60)
         token = self._http.post(f"{self._base}/services/oauth2/token", data={
             "grant_type": "client_credentials", "client_id": facts["client_id"],

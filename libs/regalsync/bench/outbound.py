@@ -40,9 +40,10 @@ def run_outbound(suite: LocalSuite, *, events: int, rate: float,
         while (generator.is_alive() or len(received) < len(sent_at)) and \
                 time.monotonic() < deadline:
             for at, body in inbox.new_events():
-                record = body.get("traits", {}).get("salesforce_contact_id")
-                if body.get("name") == "Salesforce Contact Created" and record:
-                    received.setdefault(str(record), (at, body))
+                # Two sandbox orgs may hand out the same ids: key by the link.
+                link = body.get("traits", {}).get("salesforceLink")
+                if body.get("name") == "Salesforce Contact Created" and link:
+                    received.setdefault(str(link), (at, body))
             time.sleep(0.2)
         generator.join()
     finished = max((at for at, _ in received.values()), default=time.time())
@@ -112,7 +113,7 @@ def _generate(orgs: list[OrgClient], events: int, rate: float,
         ids = org.create("Contact", records)
         now = time.time()
         for record_id in ids:
-            sent_at[record_id] = now
+            sent_at[f"{org.instance_url}/{record_id}"] = now
 
 
 def _key_for(body: dict[str, Any], keys: dict[str, str]) -> str:
