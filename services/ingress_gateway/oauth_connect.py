@@ -55,7 +55,7 @@ CALLBACK_PATH = "/v1/oauth/callback"
 # Checkpoints of attempts in flight belong to no tenant until the callback.
 ATTEMPTS = "_oauth_attempts"
 # Login hosts other than the tenant's configured one that may be chosen:
-# Salesforce's own, and My Domain / sandbox hosts under its domains.
+# Salesforce's own login hosts, and My Domain and test-org hosts under its domains.
 LOGIN_HOSTS = ("login.salesforce.com", "test.salesforce.com")
 LOGIN_DOMAINS = (".my.salesforce.com", ".force.com")
 
