@@ -58,6 +58,8 @@ class IngressSettings(ConnectSettings):
     writer_address: str = setting("127.0.0.1:50064", description="salesforce-writer address.")
     tenant_poll_seconds: float = setting(
         2.0, description="How often new tenants are looked for.")
+    inbox_max_pending: int = setting(
+        100_000, description="Inbox backlog past which webhooks get 429 (0: no limit).")
     inbox_gather_seconds: float = setting(
         0.2, description="How long a fresh, small inbox batch waits for more items, so "
         "webhooks posted one at a time share Salesforce calls.")
@@ -95,7 +97,7 @@ async def _start_http(settings: IngressSettings, storage: Storage, tenants: Tena
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[STATUS_KEY] = subscriptions
     handler = WebhookHandler(storage, tenants, token_header=settings.webhook_token_header,
-                             on_accepted=wake)
+                             on_accepted=wake, max_pending=settings.inbox_max_pending)
     app.router.add_post("/v1/tenants/{tenant}/regal/webhooks", handler)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/v1/status", _status)

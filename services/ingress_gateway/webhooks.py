@@ -16,6 +16,7 @@ import grpc
 import structlog
 from aiohttp import web
 
+from ingress_gateway.backpressure import InboxLimit
 from ingress_gateway.inbox import QUEUE, webhook_item
 from ingress_gateway.intake_counts import count_accepted
 from regalsync import secrets
@@ -42,10 +43,12 @@ class WebhookHandler:
     """``POST /v1/tenants/{tenant}/regal/webhooks``."""
 
     def __init__(self, queues: QueueStore, tenants: TenantDirectory, *,
-                 token_header: str, on_accepted: Callable[[], None]) -> None:
+                 token_header: str, on_accepted: Callable[[], None],
+                 max_pending: int = 0) -> None:
         # Concurrent webhooks share one commit: durable before the answer,
         # without one fsync per request.
         self._inbox = GroupCommit(queues, QUEUE)
+        self._limit = InboxLimit(queues, QUEUE, max_pending=max_pending)
         self._tenants = tenants
         self._token_header = token_header
         self._on_accepted = on_accepted
@@ -65,6 +68,11 @@ class WebhookHandler:
         supplied = request.headers.get(self._token_header, "")
         if expected is None or not hmac.compare_digest(supplied.encode(), expected.encode()):
             return problem(401, "unauthorized")
+        if await self._limit.full():
+            log.warning("webhook_refused_inbox_full", tenant=tenant_id)
+            answer = problem(429, "inbox_full")
+            answer.headers["Retry-After"] = "5"
+            return answer
         try:
             raw = await request.read()
         except web.HTTPRequestEntityTooLarge:
