@@ -23,7 +23,7 @@ from ingress_gateway.pipeline import Pipeline
 from ingress_gateway.polling import TenantPoller
 from ingress_gateway.webhooks import WebhookHandler
 from regalsync.channels import make_channel
-from regalsync.contracts.mapping.v1 import mapping_pb2_grpc
+from regalsync.contracts.mapping.v1 import mapping_pb2, mapping_pb2_grpc
 from regalsync.contracts.matcher.v1 import matcher_pb2_grpc
 from regalsync.contracts.publisher.v1 import publisher_pb2_grpc
 from regalsync.contracts.writer.v1 import writer_pb2_grpc
@@ -120,36 +120,71 @@ async def _status(request: web.Request) -> web.Response:
         tenant: ("live" if s.live else "connecting") for tenant, s in subscriptions.items()}})
 
 
+@dataclass
+class _TenantIntake:
+    """One tenant's change subscription and poller, and what they were built from."""
+
+    connection: bytes
+    stop: asyncio.Event
+    tasks: list[asyncio.Task[None]]
+
+
 async def _discover_tenants(
     settings: IngressSettings, storage: Storage, tenants: TenantDirectory,
     clients: SalesforceClients, subscriptions: dict[str, TenantSubscription],
     wake: Any, stop: asyncio.Event,
 ) -> None:
+    """Start each tenant's change intake; restart it when its connection changes."""
     roots = _read(settings.salesforce_ca_bundle)
-    running: list[asyncio.Task[None]] = []
+    intakes: dict[str, _TenantIntake] = {}
     while not stop.is_set():
         try:
-            for tenant in await tenants.list():
-                if tenant.tenant_id in subscriptions or not tenant.read_plans:
+            for listed in await tenants.list():
+                if not listed.read_plans:
                     continue
-                client = await clients.get(tenant.tenant_id)
-                subscription = TenantSubscription(
-                    tenant.tenant_id, storage, client.tokens,
-                    address=tenant.salesforce.pubsub_address or settings.pubsub_address,
-                    root_certificates=roots, holder=worker_name("ingress-gateway"),
-                    client_tag=settings.salesforce_client_tag, on_accepted=wake,
-                    salesforce=client, watched=subscribed_objects(tenants, tenant.tenant_id))
-                subscriptions[tenant.tenant_id] = subscription
-                running.append(asyncio.create_task(subscription.run(stop)))
-                poller = TenantPoller(tenant.tenant_id, storage, tenants, client,
-                                      holder=worker_name("ingress-gateway"), on_accepted=wake)
-                running.append(asyncio.create_task(poller.run(stop)))
+                # The cached view, the same one the Salesforce client is built from.
+                tenant = await tenants.get(listed.tenant_id)
+                connection = tenant.salesforce.SerializeToString(deterministic=True)
+                current = intakes.get(tenant.tenant_id)
+                if current is not None and current.connection == connection:
+                    continue
+                if current is not None:
+                    log.info("tenant_intake_restarting", tenant=tenant.tenant_id)
+                    await _stop_intake(current)
+                intakes[tenant.tenant_id] = await _start_intake(
+                    settings, storage, tenants, clients, subscriptions, wake, roots,
+                    tenant, connection)
         except grpc.aio.AioRpcError as error:
             log.warning("tenant_discovery_failed", code=error.code().name)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), settings.tenant_poll_seconds)
-    if running:
-        await asyncio.wait(running, timeout=5)
+    for intake in intakes.values():
+        await _stop_intake(intake)
+
+
+async def _start_intake(
+    settings: IngressSettings, storage: Storage, tenants: TenantDirectory,
+    clients: SalesforceClients, subscriptions: dict[str, TenantSubscription], wake: Any,
+    roots: bytes | None, tenant: mapping_pb2.Tenant, connection: bytes,
+) -> _TenantIntake:
+    client = await clients.get(tenant.tenant_id)
+    subscription = TenantSubscription(
+        tenant.tenant_id, storage, client.tokens,
+        address=tenant.salesforce.pubsub_address or settings.pubsub_address,
+        root_certificates=roots, holder=worker_name("ingress-gateway"),
+        client_tag=settings.salesforce_client_tag, on_accepted=wake,
+        salesforce=client, watched=subscribed_objects(tenants, tenant.tenant_id))
+    subscriptions[tenant.tenant_id] = subscription
+    poller = TenantPoller(tenant.tenant_id, storage, tenants, client,
+                          holder=worker_name("ingress-gateway"), on_accepted=wake)
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(subscription.run(stop)), asyncio.create_task(poller.run(stop))]
+    return _TenantIntake(connection, stop, tasks)
+
+
+async def _stop_intake(intake: _TenantIntake) -> None:
+    intake.stop.set()
+    await asyncio.wait(intake.tasks, timeout=5)
 
 
 @contextlib.asynccontextmanager

@@ -104,6 +104,8 @@ class LocalSuite:
     async def start(self) -> dict[str, Any]:
         """Start everything, wait until it answers, and write endpoints.json."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        if self.with_sandboxes:
+            self._forget_previous_sandbox_run()
         names = [*SERVICES, "ingress"]
         ports = iter(free_ports(sum(self._replicas[n] for n in names)))
         self.ports = {n: [next(ports) for _ in range(self._replicas[n])] for n in names}
@@ -129,6 +131,19 @@ class LocalSuite:
             self.endpoints.update(await _demo_endpoints(self.tenants[0], self.regal))
         self.endpoints_path.write_text(json.dumps(self.endpoints, indent=2))
         return self.endpoints
+
+    def _forget_previous_sandbox_run(self) -> None:
+        """Drop the embedded database a previous sandbox run left behind.
+
+        The sandboxes start with empty orgs every time, so replay ids, record
+        ids and keys stored for the previous run's orgs would point at records
+        that no longer exist (and new ones reuse their ids). A storage URL
+        given explicitly is never touched.
+        """
+        if "REGALSYNC_STORAGE_URL" in self._extra_env or "REGALSYNC_STORAGE_URL" in os.environ:
+            return
+        for leftover in self.state_dir.glob("regalsync.db*"):
+            leftover.unlink()
 
     async def stop(self) -> None:
         """Stop every process (SIGTERM, then SIGKILL after the grace)."""
