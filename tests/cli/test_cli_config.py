@@ -51,7 +51,8 @@ class TestValidate:
     def test_describe_error_names_path_and_fix(self, cli: Cli, tmp_path: Path) -> None:
         """A read-only field is refused with exit 3, its path and the fix."""
         document = small_document()
-        attributes = document["configurations"][0]["object_mappings"][0]["attributes"]  # type: ignore[index]
+        mapping = document["configurations"][0]["object_mappings"][0]  # type: ignore[index]
+        attributes = mapping["attributes"]
         attributes.append({"regal": "traits.name", "salesforce": "Name"})
         describe = tmp_path / "describe.json"
         describe.write_text(json.dumps(LEAD_DESCRIBE))
@@ -95,8 +96,8 @@ class TestApplyDiffRollback:
         exported_v1 = cli("config", "export", "--tenant", "acme").out
         changed = small_document()
         changed["configurations"][0]["use_email_to_identify"] = True  # type: ignore[index]
-        changed["configurations"][0]["object_mappings"][0]["attributes"].append(  # type: ignore[index]
-            {"regal": "traits.email", "salesforce": "Email"})
+        mapping = changed["configurations"][0]["object_mappings"][0]  # type: ignore[index]
+        mapping["attributes"].append({"regal": "traits.email", "salesforce": "Email"})
         second = write(tmp_path / "v2.yaml", changed)
 
         diff = cli("config", "diff", str(second), "--skip-describe", "--json")

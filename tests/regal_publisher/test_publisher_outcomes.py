@@ -72,8 +72,9 @@ async def deliver(http: aiohttp.ClientSession, sandbox: RunningSandbox,
 
 def fault(sandbox: RunningSandbox, kind: str, *, status: int = 503, count: int = 1,
           delay: float = 0.0) -> None:
-    sandbox.state.faults.add(kind, api_key=None, count=count, status=status,  # type: ignore[arg-type]
-                             delay_seconds=delay)
+    faults = sandbox.state.faults
+    faults.add(kind, api_key=None, count=count, status=status,  # type: ignore[arg-type]
+               delay_seconds=delay)
 
 
 class TestOutcomes:
