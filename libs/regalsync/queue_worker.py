@@ -65,7 +65,11 @@ class QueueWorker:
         poll_seconds: float = 0.2,
         max_attempts: int = 20,
         gather_seconds: float = 0.0,
+        batches_in_flight: int = 1,
+        worth_gathering: Callable[[ClaimedItem], bool] | None = None,
     ) -> None:
+        if batches_in_flight < 1:
+            raise ValueError("batches_in_flight must be at least 1")
         self._queues = queues
         self._queue = queue
         self._handler = handler
@@ -75,6 +79,12 @@ class QueueWorker:
         self._poll = poll_seconds
         self._max_attempts = max_attempts
         self._gather = gather_seconds
+        # Which items justify holding a batch; by default, all of them.
+        self._worth_gathering = worth_gathering
+        self._lanes = batches_in_flight
+        # One lane claims (and gathers) at a time, so lanes add batches in
+        # flight without splitting what would have been one batch in two.
+        self._claiming = asyncio.Lock()
         self._wake = asyncio.Event()
         # Inside a service, settlements are counted and the queue's depth
         # is read from storage whenever Prometheus scrapes.
@@ -87,7 +97,17 @@ class QueueWorker:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Claim and handle batches until ``stop`` is set; finish the batch in hand."""
+        """Claim and handle batches until ``stop`` is set; finish the batches in hand.
+
+        Up to ``batches_in_flight`` batches are handled at once. Claims
+        hand out at most one item per ordering key, so batches in flight
+        together never hold two items of one key, as with replicas.
+        """
+        await asyncio.gather(*(self._lane(stop, polls=lane == 0)
+                               for lane in range(self._lanes)))
+
+    async def _lane(self, stop: asyncio.Event, *, polls: bool) -> None:
+        """Handle batches; when idle, only the polling lane looks on a timer."""
         while not stop.is_set():
             try:
                 handled = await self.run_once()
@@ -96,16 +116,22 @@ class QueueWorker:
                 # leases expire and the items come back. Keep the loop alive.
                 log.exception("queue_worker_failed", queue=self._queue)
                 handled = 0
-            if handled == 0:
-                await self._idle(stop)
+            if not handled:
+                await self._idle(stop, poll_seconds=self._poll if polls else None)
 
     async def run_once(self) -> int:
         """Claim one batch and settle it; return how many items it held."""
-        items = await self._queues.claim(self._queue, worker=self._worker,
-                                         limit=self._batch_size, lease_seconds=self._lease)
-        if not items:
-            return 0
-        items = await self._gathered(items)
+        async with self._claiming:
+            items = await self._queues.claim(self._queue, worker=self._worker,
+                                             limit=self._batch_size,
+                                             lease_seconds=self._lease)
+            if not items:
+                return 0
+            items = await self._gathered(items)
+        if self._lanes > 1 and len(items) >= self._batch_size:
+            # A full batch: more may be waiting, so let an idle lane look
+            # while this one works. New arrivals wake the lanes themselves.
+            self._wake.set()
         poisoned = [i for i in items if i.attempts > self._max_attempts]
         if poisoned:
             await self._queues.dead_letter(self._queue, [i.id for i in poisoned],
@@ -136,6 +162,9 @@ class QueueWorker:
         after it was queued, and a full or older batch does not wait.
         """
         if self._gather <= 0 or len(items) >= self._batch_size:
+            return items
+        if self._worth_gathering is not None and \
+                not any(self._worth_gathering(item) for item in items):
             return items
         oldest = min(item.enqueued_at for item in items)
         wait = min(self._gather, oldest + self._gather - time.time())
@@ -179,11 +208,11 @@ class QueueWorker:
             self._queue, pending=stats.pending, in_flight=stats.in_flight, dead=stats.dead,
             oldest_age_seconds=stats.oldest_age_seconds)
 
-    async def _idle(self, stop: asyncio.Event) -> None:
+    async def _idle(self, stop: asyncio.Event, *, poll_seconds: float | None) -> None:
         stopped = asyncio.ensure_future(stop.wait())
         woken = asyncio.ensure_future(self._wake.wait())
         try:
-            await asyncio.wait({stopped, woken}, timeout=self._poll,
+            await asyncio.wait({stopped, woken}, timeout=poll_seconds,
                                return_when=asyncio.FIRST_COMPLETED)
         finally:
             for waiter in (stopped, woken):

@@ -16,7 +16,7 @@ from ingress_gateway.backfill import ROUTE as BACKFILL_ROUTE
 from ingress_gateway.backfill import Backfills
 from ingress_gateway.change_intake import TenantSubscription
 from ingress_gateway.flows import Downstream
-from ingress_gateway.inbox import QUEUE
+from ingress_gateway.inbox import QUEUE, worth_gathering
 from ingress_gateway.oauth_connect import ConnectSettings, add_routes
 from ingress_gateway.outbound_flow import subscribed_objects
 from ingress_gateway.pipeline import Pipeline
@@ -61,8 +61,11 @@ class IngressSettings(ConnectSettings):
     inbox_max_pending: int = setting(
         100_000, description="Inbox backlog past which webhooks get 429 (0: no limit).")
     inbox_gather_seconds: float = setting(
-        0.2, description="How long a fresh, small inbox batch waits for more items, so "
-        "webhooks posted one at a time share Salesforce calls.")
+        0.2, description="How long a fresh, small inbox batch of webhooks waits for more, "
+        "so webhooks posted one at a time share Salesforce calls (changes do not wait).")
+    inbox_batches_in_flight: int = setting(
+        4, description="Inbox batches driven through the pipeline at once, so one "
+        "batch waiting on matcher or Salesforce does not hold up the next.")
 
 
 async def main(stop: asyncio.Event, settings: IngressSettings) -> None:
@@ -75,7 +78,9 @@ async def main(stop: asyncio.Event, settings: IngressSettings) -> None:
                              Pipeline(base.storage, tenants, downstream).handle,
                              worker=worker_name("ingress-gateway"),
                              lease_seconds=settings.queue_lease_seconds,
-                             gather_seconds=settings.inbox_gather_seconds)
+                             gather_seconds=settings.inbox_gather_seconds,
+                             batches_in_flight=settings.inbox_batches_in_flight,
+                             worth_gathering=worth_gathering)
         subscriptions: dict[str, TenantSubscription] = {}
         runner = await _start_http(settings, base.storage, tenants, worker.wake, subscriptions,
                                    clients)

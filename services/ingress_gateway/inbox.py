@@ -13,11 +13,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from regalsync.storage import QueueItem
+from regalsync.storage import ClaimedItem, QueueItem
 
 QUEUE = "ingress_inbox"
 WEBHOOK = "regal_webhook"
 CHANGE = "salesforce_change"
+_WEBHOOK_KEY_PREFIX = "regal:"
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,18 @@ def webhook_item(tenant: str, event: dict[str, Any]) -> QueueItem:
         canonical = json.dumps(event, sort_keys=True, separators=(",", ":"))
         event_id = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
     body = {"kind": WEBHOOK, "event": event}
-    return QueueItem(tenant=tenant, idempotency_key=f"regal:{event_id}",
+    return QueueItem(tenant=tenant, idempotency_key=f"{_WEBHOOK_KEY_PREFIX}{event_id}",
                      ordering_key=f"regal:{event_id}", payload=_dump(body))
+
+
+def worth_gathering(item: ClaimedItem) -> bool:
+    """Whether holding an inbox batch for more items pays off for ``item``.
+
+    Webhooks come one per request, so a short wait lets many share their
+    Salesforce calls. Changes already come in Pub/Sub batches: waiting
+    would only add latency.
+    """
+    return item.idempotency_key.startswith(_WEBHOOK_KEY_PREFIX)
 
 
 def change_item(tenant: str, replay_id: bytes, change: RecordChange) -> QueueItem:

@@ -31,6 +31,9 @@ class WriterSettings(SalesforceSettings):
     writer_gather_seconds: float = setting(
         0.5, description="How long a fresh, small batch of writes waits for more, so "
         "each Salesforce call carries more records.")
+    writer_batches_in_flight: int = setting(
+        2, description="Batches written at once, so Salesforce's latency on one batch "
+        "does not hold up the next.")
     writer_limit_pause_seconds: float = setting(
         300.0, description="How long a tenant's writes pause after REQUEST_LIMIT_EXCEEDED.")
 
@@ -48,7 +51,8 @@ async def main(stop: asyncio.Event, settings: WriterSettings) -> None:
                              worker=worker_name("salesforce-writer"),
                              batch_size=settings.writer_batch_size,
                              lease_seconds=settings.queue_lease_seconds,
-                             gather_seconds=settings.writer_gather_seconds)
+                             gather_seconds=settings.writer_gather_seconds,
+                             batches_in_flight=settings.writer_batches_in_flight)
         servicer = SalesforceWriterServicer(base.storage, QUEUE, worker.wake)
         server = GrpcServer(
             [GrpcService(SERVICE_NAME, servicer,

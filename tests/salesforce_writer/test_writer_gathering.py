@@ -102,3 +102,17 @@ class TestGathering:
         await worker.run_once()
 
         assert asyncio.get_running_loop().time() - began < 0.1
+
+    async def test_items_not_worth_gathering_go_at_once(self, storage: Storage) -> None:
+        """A batch of items the predicate rejects is not held."""
+        recorder = Recorder()
+        worker = QueueWorker(storage, QUEUE, recorder.handle, worker="test",
+                             gather_seconds=0.5,
+                             worth_gathering=lambda i: i.idempotency_key.startswith("w"))
+        await storage.enqueue(QUEUE, [item(1)])
+        began = asyncio.get_running_loop().time()
+
+        await worker.run_once()
+
+        assert asyncio.get_running_loop().time() - began < 0.2
+        assert recorder.batches == [1]
