@@ -26,6 +26,9 @@ class PublisherSettings(ClientSettings):
     publisher_concurrency: int = setting(
         32, description="Regal requests in flight at once per process.")
     publisher_batch_size: int = setting(200, description="Events claimed per batch.")
+    publisher_batches_in_flight: int = setting(
+        4, description="Batches delivered at once, so a tenant held to its rate limit "
+        "does not hold up the next batch (requests stay capped by the concurrency).")
     publisher_retry_base_seconds: float = setting(
         1.0, description="First retry delay after a transient Regal failure; doubles "
         "with each attempt (with jitter) unless Regal sends Retry-After.")
@@ -49,7 +52,8 @@ async def main(stop: asyncio.Event, settings: PublisherSettings) -> None:
                              worker=worker_name("regal-publisher"),
                              batch_size=settings.publisher_batch_size,
                              lease_seconds=settings.queue_lease_seconds,
-                             max_attempts=settings.publisher_max_attempts)
+                             max_attempts=settings.publisher_max_attempts,
+                             batches_in_flight=settings.publisher_batches_in_flight)
         servicer = RegalPublisherServicer(base.storage, QUEUE, worker.wake)
         server = GrpcServer(
             [GrpcService(SERVICE_NAME, servicer,

@@ -49,8 +49,10 @@ class Publisher:
         except RegalSyncError as error:
             return Settlement(item.id, Settle.RETRY, f"tenant_unavailable:{error}",
                               self._backoff.seconds(item.attempts))
-        async with self._slots:
-            await self._limits.bucket(item.tenant, _rate(tenant.regal)).acquire()
+        window = self._limits.window(item.tenant, _rate(tenant.regal))
+        # The window first: a tenant at its limit must not hold the slots
+        # other tenants need.
+        async with window.slot(), self._slots:
             outcome = await post_event(self._http, tenant.regal.events_url, api_key,
                                        item.payload, timeout_seconds=_timeout(tenant.regal))
         log.info("regal_event_delivery", tenant=item.tenant, item_key=item.idempotency_key,

@@ -1,7 +1,7 @@
 """The outbound floor: post pre-built Regal events with nothing else to do.
 
 Runs as its own process so its CPU can be measured alone. It uses the
-publisher's own HTTP client code, concurrency and per-key rate limit, so
+publisher's own HTTP client code, concurrency and per-key request window, so
 the difference from the suite is everything regal-sync does besides the
 unavoidable POST.
 
@@ -21,22 +21,21 @@ from pathlib import Path
 import aiohttp
 
 from regal_publisher.delivery import Fate, post_event
-from regal_publisher.rate_limit import TokenBucket
+from regal_publisher.rate_limit import RequestWindow
 
 
 async def post_all(url: str, events: list[tuple[str, bytes]], *, concurrency: int,
                    rate: float) -> int:
     """Post every event until Regal accepts it; return how many requests it took."""
-    buckets: dict[str, TokenBucket] = {}
+    windows: dict[str, RequestWindow] = {}
     slots = asyncio.Semaphore(concurrency)
     requests = 0
 
     async def send(http: aiohttp.ClientSession, key: str, body: bytes) -> None:
         nonlocal requests
-        bucket = buckets.setdefault(key, TokenBucket(rate))
+        window = windows.setdefault(key, RequestWindow(rate))
         while True:
-            async with slots:
-                await bucket.acquire()
+            async with window.slot(), slots:
                 requests += 1
                 outcome = await post_event(http, url, key, body, timeout_seconds=10)
             if outcome.fate is Fate.DELIVERED:
