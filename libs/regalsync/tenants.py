@@ -33,14 +33,25 @@ class TenantDirectory:
 
     async def get(self, tenant_id: str) -> mapping_pb2.Tenant:
         """Return the tenant's active configuration (NOT_FOUND propagates)."""
-        entry = self._entries.get(tenant_id)
-        if entry is not None and time.monotonic() - entry.fetched_at < self._ttl:
-            return entry.tenant
+        fresh = self._fresh(tenant_id)
+        if fresh is not None:
+            return fresh
         async with self._lock:
+            # Callers that queued behind the one that just fetched take its
+            # answer: a batch of hundreds must not ask hundreds of times.
+            fresh = self._fresh(tenant_id)
+            if fresh is not None:
+                return fresh
             tenant: mapping_pb2.Tenant = await self._mapping.GetTenant(
                 mapping_pb2.GetTenantRequest(tenant_id=tenant_id))
             self._entries[tenant_id] = _Entry(tenant, time.monotonic())
             return tenant
+
+    def _fresh(self, tenant_id: str) -> mapping_pb2.Tenant | None:
+        entry = self._entries.get(tenant_id)
+        if entry is not None and time.monotonic() - entry.fetched_at < self._ttl:
+            return entry.tenant
+        return None
 
     async def list(self) -> list[mapping_pb2.Tenant]:
         """Return every tenant with an active configuration."""
