@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +14,7 @@ import aiohttp
 import structlog
 
 from regal_publisher.delivery import Backoff, Fate, Outcome, post_event
-from regal_publisher.rate_limit import TenantRateLimits
+from regal_publisher.rate_limit import RequestWindow, TenantRateLimits
 from regalsync import secrets
 from regalsync.contracts.mapping.v1 import mapping_pb2
 from regalsync.errors import RegalSyncError
@@ -25,6 +27,16 @@ log = structlog.get_logger(__name__)
 
 DEFAULT_RATE = 300.0
 DEFAULT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where and how one tenant's events go, resolved once per batch."""
+
+    url: str
+    api_key: str
+    timeout_seconds: float
+    window: RequestWindow
 
 
 class Publisher:
@@ -40,25 +52,41 @@ class Publisher:
 
     async def handle(self, items: Sequence[ClaimedItem]) -> list[Settlement]:
         """Deliver a batch concurrently; ordering keys are distinct within it."""
-        return list(await asyncio.gather(*(self._deliver(item) for item in items)))
+        by_tenant: dict[str, list[ClaimedItem]] = defaultdict(list)
+        for item in items:
+            by_tenant[item.tenant].append(item)
+        settled = await asyncio.gather(*(self._deliver_tenant(tenant_id, its_items)
+                                         for tenant_id, its_items in by_tenant.items()))
+        return [settlement for group in settled for settlement in group]
 
-    async def _deliver(self, item: ClaimedItem) -> Settlement:
+    async def _deliver_tenant(self, tenant_id: str,
+                              items: list[ClaimedItem]) -> list[Settlement]:
         try:
-            tenant = await self._tenants.get(item.tenant)
-            api_key = secrets.resolve(tenant.regal.api_key_ref)
+            tenant = await self._tenants.get(tenant_id)
+            target = _Target(tenant.regal.events_url, secrets.resolve(tenant.regal.api_key_ref),
+                             _timeout(tenant.regal),
+                             self._limits.window(tenant_id, _rate(tenant.regal)))
         except RegalSyncError as error:
-            return Settlement(item.id, Settle.RETRY, f"tenant_unavailable:{error}",
-                              self._backoff.seconds(item.attempts))
-        window = self._limits.window(item.tenant, _rate(tenant.regal))
+            return [Settlement(i.id, Settle.RETRY, f"tenant_unavailable:{error}",
+                               self._backoff.seconds(i.attempts)) for i in items]
+        outcomes = await asyncio.gather(*(self._deliver(target, item) for item in items))
+        settlements = [self._settlement(i, o) for i, o in zip(items, outcomes, strict=True)]
+        fates = Counter(o.fate.value for o in outcomes)
+        log.info("regal_batch_delivered", tenant=tenant_id, events=len(items), **fates)
+        return settlements
+
+    async def _deliver(self, target: _Target, item: ClaimedItem) -> Outcome:
         # The window first: a tenant at its limit must not hold the slots
         # other tenants need.
-        async with window.slot(), self._slots:
-            outcome = await post_event(self._http, tenant.regal.events_url, api_key,
-                                       item.payload, timeout_seconds=_timeout(tenant.regal))
-        log.info("regal_event_delivery", tenant=item.tenant, item_key=item.idempotency_key,
-                 fate=outcome.fate.value, status=outcome.status, attempt=item.attempts)
+        async with target.window.slot(), self._slots:
+            outcome = await post_event(self._http, target.url, target.api_key, item.payload,
+                                       timeout_seconds=target.timeout_seconds)
+        if outcome.fate is not Fate.DELIVERED:
+            log.info("regal_event_not_delivered", tenant=item.tenant,
+                     item_key=item.idempotency_key, fate=outcome.fate.value,
+                     status=outcome.status, reason=outcome.reason, attempt=item.attempts)
         _observe(item, outcome)
-        return self._settlement(item, outcome)
+        return outcome
 
     def _settlement(self, item: ClaimedItem, outcome: Outcome) -> Settlement:
         if outcome.fate is Fate.DELIVERED:
