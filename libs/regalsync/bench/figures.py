@@ -20,6 +20,7 @@ class Figures:
     latencies_ms: list[float] = field(default_factory=list, repr=False)
     cpu_seconds: float = 0.0
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
+    cpu_seconds_by_process: dict[str, float] = field(default_factory=dict)
     salesforce_api_calls: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -77,6 +78,11 @@ def table(title: str, measured: Figures, baseline: Figures) -> str:
     if measured.peak_rss_mb:
         per_service = ", ".join(f"{k} {v:.0f}" for k, v in sorted(measured.peak_rss_mb.items()))
         lines += ["", f"Peak RSS per process (MB): {per_service}"]
+    if measured.cpu_seconds_by_process and measured.events:
+        per_service = ", ".join(
+            f"{k} {v / measured.events * 1000:.2f}"
+            for k, v in sorted(measured.cpu_seconds_by_process.items()))
+        lines += [f"CPU s per 1,000 events per process: {per_service}"]
     for note in (*measured.notes, *baseline.notes):
         lines.append(f"- {note}")
     return "\n".join(lines) + "\n"

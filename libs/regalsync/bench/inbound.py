@@ -14,7 +14,7 @@ from simple_salesforce.api import Salesforce
 
 from regalsync.bench.figures import Figures
 from regalsync.bench.org_client import OrgClient, RegalInbox
-from regalsync.bench.sampling import ProcessSampler
+from regalsync.bench.sampling import ProcessSampler, record_processes
 from regalsync.salesforce.soql import quote
 from regalsync.suite.local_suite import LocalSuite, TenantSandbox
 
@@ -48,8 +48,8 @@ def run_inbound(suite: LocalSuite, phones: list[str], *, run_id: str) -> Figures
     org = OrgClient(tenant.salesforce)
     usage_before = org.api_usage()
     measured = Figures("regal-sync")
-    pids = {name: suite.supervisor.pid for name in suite.service_processes()}
-    with ProcessSampler(lambda: {name: pid(name) for name, pid in pids.items()}) as sampler:
+    everyone = suite.supervisor.names()
+    with ProcessSampler(lambda: {n: suite.supervisor.pid(n) for n in everyone}) as sampler:
         started = time.time()
         measured.latencies_ms = asyncio.run(_post_webhooks(suite, tenant, phones, run_id))
         acked = time.time()
@@ -63,8 +63,7 @@ def run_inbound(suite: LocalSuite, phones: list[str], *, run_id: str) -> Figures
         finished = time.time()
     measured.events = applied
     measured.seconds = finished - started
-    measured.cpu_seconds = sampler.cpu_seconds
-    measured.peak_rss_mb = dict(sampler.peak_rss_mb)
+    record_processes(measured, sampler, suite.service_processes())
     measured.salesforce_api_calls = org.api_usage() - usage_before - org.calls
     measured.notes.append(
         f"regal-sync: {len(phones)} webhooks acknowledged at "

@@ -14,7 +14,7 @@ import psutil
 
 from regalsync.bench.figures import Figures
 from regalsync.bench.org_client import OrgClient, RegalInbox
-from regalsync.bench.sampling import ProcessSampler
+from regalsync.bench.sampling import ProcessSampler, record_processes
 from regalsync.suite.local_suite import LocalSuite
 
 BATCH = 200
@@ -31,8 +31,8 @@ def run_outbound(suite: LocalSuite, *, events: int, rate: float,
     sent_at: dict[str, float] = {}
     received: dict[str, tuple[float, dict[str, Any]]] = {}
     measured = Figures("regal-sync")
-    pids = {name: suite.supervisor.pid for name in suite.service_processes()}
-    with ProcessSampler(lambda: {name: pid(name) for name, pid in pids.items()}) as sampler:
+    everyone = suite.supervisor.names()
+    with ProcessSampler(lambda: {n: suite.supervisor.pid(n) for n in everyone}) as sampler:
         started = time.time()
         generator = threading.Thread(target=_generate, args=(orgs, events, rate, sent_at))
         generator.start()
@@ -51,8 +51,7 @@ def run_outbound(suite: LocalSuite, *, events: int, rate: float,
     measured.seconds = finished - started
     measured.latencies_ms = [(at - sent_at[rid]) * 1000 for rid, (at, _) in received.items()
                              if rid in sent_at]
-    measured.cpu_seconds = sampler.cpu_seconds
-    measured.peak_rss_mb = dict(sampler.peak_rss_mb)
+    record_processes(measured, sampler, suite.service_processes())
     generator_calls = sum(org.calls for org in orgs)
     measured.salesforce_api_calls = sum(
         org.api_usage() - before for org, before in zip(orgs, usage_before, strict=True)

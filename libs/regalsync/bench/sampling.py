@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import psutil
 
+from regalsync.bench.figures import Figures
+
 _INTERVAL = 0.2
 
 
@@ -37,6 +39,15 @@ class ProcessSampler:
         """CPU seconds used by the processes since sampling began."""
         return sum(self._last[pid] - self._start[pid] for pid in self._last)
 
+    @property
+    def cpu_seconds_by_name(self) -> dict[str, float]:
+        """CPU seconds per process name (a restarted process adds up)."""
+        used: dict[str, float] = {}
+        for pid, last in self._last.items():
+            name = self._names[pid]
+            used[name] = used.get(name, 0.0) + last - self._start[pid]
+        return used
+
     def _run(self) -> None:
         while not self._stop.wait(_INTERVAL):
             self._sample()
@@ -56,3 +67,19 @@ class ProcessSampler:
             self._last[pid] = used
             self._names[pid] = name
             self.peak_rss_mb[name] = max(self.peak_rss_mb.get(name, 0.0), rss)
+
+
+def record_processes(figures: Figures, sampler: ProcessSampler, services: list[str]) -> None:
+    """Put the services' CPU and memory in ``figures``; note the rest apart.
+
+    The sandboxes stand in for Salesforce and Regal, which would run
+    elsewhere, so their CPU is reported beside the services', not in it.
+    """
+    used = sampler.cpu_seconds_by_name
+    figures.cpu_seconds_by_process = {n: s for n, s in used.items() if n in services}
+    figures.cpu_seconds = sum(figures.cpu_seconds_by_process.values())
+    figures.peak_rss_mb = {n: mb for n, mb in sampler.peak_rss_mb.items() if n in services}
+    others = sum(s for n, s in used.items() if n not in services)
+    if figures.events and others:
+        figures.notes.append(f"sandboxes (not counted above): {others / figures.events * 1000:.2f}"
+                             " CPU s per 1,000 events")

@@ -56,6 +56,10 @@ class Supervisor:
         await self._launch(child)
         child.watcher = asyncio.create_task(self._watch(child), name=f"watch-{spec.name}")
 
+    def names(self) -> list[str]:
+        """Name every process this supervisor started."""
+        return list(self._children)
+
     def pid(self, name: str) -> int | None:
         """Return the current pid of a process, if it runs."""
         process = self._children[name].process
