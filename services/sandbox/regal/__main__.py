@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import signal
 import sys
 from collections.abc import Sequence
@@ -17,6 +18,8 @@ import structlog
 
 from sandbox.regal.app import running_regal_sandbox
 from sandbox.regal.settings import DEFAULT_RATE_LIMIT, SandboxSettings
+
+_LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
 def parse_settings(argv: Sequence[str] | None = None) -> SandboxSettings:
@@ -32,12 +35,15 @@ def parse_settings(argv: Sequence[str] | None = None) -> SandboxSettings:
     parser.add_argument("--state-dir", type=Path, default=None,
                         help="where to write regal-sandbox.json on start")
     parser.add_argument("--brand", default="sandbox-brand")
+    parser.add_argument("--log-level", choices=_LOG_LEVELS, default="info",
+                        help="debug also logs every accepted event")
     args = parser.parse_args(argv)
     if args.rate_limit < 0:
         parser.error("--rate-limit must be 0 or more")
     return SandboxSettings(
         host=args.host, port=args.port, api_keys=tuple(args.api_keys),
-        rate_limit=args.rate_limit, state_dir=args.state_dir, brand=args.brand)
+        rate_limit=args.rate_limit, state_dir=args.state_dir, brand=args.brand,
+        log_level=args.log_level)
 
 
 async def serve(settings: SandboxSettings) -> None:
@@ -58,8 +64,13 @@ async def serve(settings: SandboxSettings) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the sandbox from the command line; return the exit status."""
     settings = parse_settings(argv)
-    # stdout carries only the announcement line, so logs go to stderr.
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=sys.stderr))
+    # stdout carries only the announcement line, so logs go to stderr. Loggers are
+    # cached after first use, as rebinding on every request costs.
+    structlog.configure(
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping()[settings.log_level.upper()]),
+        cache_logger_on_first_use=True)
     asyncio.run(serve(settings))
     return 0
 

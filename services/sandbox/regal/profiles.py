@@ -17,6 +17,9 @@ from typing import Any
 
 from sandbox.regal.validation import Channel, OptIn, RegalEvent
 
+# JSON values that need no copy: nothing can change them in place.
+_IMMUTABLE_JSON = (str, int, float, bool, type(None))
+
 
 @dataclass
 class Subscription:
@@ -140,7 +143,11 @@ def deep_merge(base: dict[str, Any], update: dict[str, Any]) -> None:
         current = base.get(key)
         if isinstance(value, dict) and isinstance(current, dict):
             deep_merge(current, value)
+        elif isinstance(value, _IMMUTABLE_JSON):
+            base[key] = value
         else:
+            # Lists and objects are copied: later merges must not change the body
+            # they came from, which the event log still shows.
             base[key] = copy.deepcopy(value)
 
 
@@ -157,7 +164,12 @@ class ProfileStore:
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
         self._profiles: dict[str, Profile] = {}
+        # Indexes, so that finding a profile does not scan them all. Only this
+        # class changes phones, emails and userIds, which keeps them exact.
         self._owner_of_phone: dict[str, str] = {}
+        self._holder_of_user_id: dict[str, str] = {}
+        self._oldest_with_email: dict[str, str] = {}
+        self._age_rank: dict[str, int] = {}
 
     def __iter__(self) -> Iterator[Profile]:
         return iter(list(self._profiles.values()))
@@ -176,11 +188,13 @@ class ProfileStore:
 
     def by_email(self, address: str) -> Profile | None:
         """Return the oldest profile holding ``address``, if any."""
-        return next((p for p in self._profiles.values() if address in p.emails), None)
+        holder = self._oldest_with_email.get(address)
+        return self._profiles[holder] if holder else None
 
     def by_user_id(self, user_id: str) -> Profile | None:
         """Return the profile whose userId is ``user_id``, if any."""
-        return next((p for p in self._profiles.values() if p.user_id == user_id), None)
+        holder = self._holder_of_user_id.get(user_id)
+        return self._profiles[holder] if holder else None
 
     def find(self, event: RegalEvent) -> Profile | None:
         """Return the event's profile: by phone, then email, then userId."""
@@ -222,6 +236,7 @@ class ProfileStore:
 
     def _create(self) -> Profile:
         profile = Profile(profile_id=str(uuid.uuid4()), created_at=self._clock())
+        self._age_rank[profile.profile_id] = len(self._profiles)
         self._profiles[profile.profile_id] = profile
         return profile
 
@@ -231,7 +246,11 @@ class ProfileStore:
             # A userId names one profile; the latest event decides which.
             holder.user_id = None
             notes.append(f"userId taken from profile {holder.profile_id}")
+        if profile.user_id is not None and profile.user_id != user_id:
+            # The profile's previous userId now names no profile.
+            self._holder_of_user_id.pop(profile.user_id, None)
         profile.user_id = user_id
+        self._holder_of_user_id[user_id] = profile.profile_id
 
     def _add_phones(self, profile: Profile, event: RegalEvent, notes: list[str]) -> None:
         for phone in event.phones:
@@ -251,12 +270,21 @@ class ProfileStore:
 
     def _add_emails(self, profile: Profile, event: RegalEvent) -> None:
         for email in event.emails:
+            if email.address not in profile.emails:
+                self._note_email_holder(profile, email.address)
             record = profile.emails.setdefault(email.address, EmailRecord(email.address))
             record.label = email.label or record.label
             if email.email_opt_in is not None:
                 record.email = Subscription(email.email_opt_in, None, "emails")
             if email.is_primary or profile.primary_email is None:
                 profile.primary_email = email.address
+
+    def _note_email_holder(self, profile: Profile, address: str) -> None:
+        """Index ``profile`` for ``address`` unless an older profile holds it."""
+        holder = self._oldest_with_email.get(address)
+        rank = self._age_rank
+        if holder is None or rank[profile.profile_id] < rank[holder]:
+            self._oldest_with_email[address] = profile.profile_id
 
     def _apply_opt_in(
         self, profile: Profile, opt_in: OptIn, event: RegalEvent, notes: list[str],

@@ -27,3 +27,5 @@ class SandboxSettings:
     state_dir: Path | None = None
     brand: str = "sandbox-brand"
     shutdown_timeout: float = 5.0
+    log_level: str = "info"
+    """Lowest level the command-line entry point logs; in-process runs keep theirs."""

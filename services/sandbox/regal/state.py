@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import secrets
@@ -33,9 +34,9 @@ class Account:
     webhooks: dict[str, WebhookSubscription] = field(default_factory=dict)
     activity: dict[str, ProfileActivity] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def account_id(self) -> str:
-        """Return the account's loggable name."""
+        """Return the account's loggable name, hashed once as every event uses it."""
         return account_id_for(self.api_key)
 
     def activity_of(self, profile_id: str) -> ProfileActivity:

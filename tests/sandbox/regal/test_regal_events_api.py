@@ -24,6 +24,13 @@ class TestAuthorization:
         assert answer.status_code == 200
         assert answer.json() == {"message": "ok"}
 
+    async def test_ok_answer_is_plain_utf8_json(self, client: httpx.AsyncClient) -> None:
+        """The 200 answer's bytes and content type stay what publishers already parse."""
+        answer = await publish(client, CONTACT)
+
+        assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
+        assert answer.content == b'{"message": "ok"}'
+
     async def test_every_configured_account_key_is_accepted(
         self, client: httpx.AsyncClient,
     ) -> None:

@@ -101,6 +101,62 @@ class TestIdentity:
         assert set(profile["phones"]) == {PHONE_1, PHONE_2}
 
 
+class TestIdentityAfterChanges:
+    async def test_user_id_moves_to_the_latest_events_profile(
+        self, client: httpx.AsyncClient,
+    ) -> None:
+        """A userId taken by another profile is found there; the old holder loses it."""
+        await publish(client, {"userId": "lead-1", "traits": {"phone": PHONE_1}})
+        await publish(client, {"userId": "contact-1", "traits": {"phone": PHONE_2}})
+
+        await publish(client, {"userId": "lead-1", "traits": {"phone": PHONE_2}})
+
+        found = await profiles(client)
+        old_holder = next(p for p in found if p["phone"] == PHONE_1)
+        new_holder = next(p for p in found if p["phone"] == PHONE_2)
+        assert (old_holder["userId"], new_holder["userId"]) == (None, "lead-1")
+        assert new_holder["timeline"][-1]["notes"] == [
+            f"userId taken from profile {old_holder['profile_id']}"]
+        [looked_up] = await find_profiles(client, userId="lead-1")
+        assert looked_up["profile_id"] == new_holder["profile_id"]
+
+    async def test_a_replaced_user_id_finds_no_profile(
+        self, client: httpx.AsyncClient,
+    ) -> None:
+        """Once a profile takes a new userId, an event with the old one makes a new profile."""
+        await publish(client, {"userId": "lead-1", "traits": {"phone": PHONE_1}})
+        await publish(client, {"userId": "contact-1", "traits": {"phone": PHONE_1}})
+
+        assert await find_profiles(client, userId="lead-1") == []
+        await publish(client, {"userId": "lead-1", "traits": {"title": "CFO"}})
+
+        found = await profiles(client)
+        assert sorted(p["userId"] for p in found) == ["contact-1", "lead-1"]
+
+    async def test_shared_email_finds_the_oldest_profile(
+        self, client: httpx.AsyncClient,
+    ) -> None:
+        """An email on two profiles finds the older one, even if it got the email later."""
+        await publish(client, {"userId": "older", "traits": {"phone": PHONE_1}})
+        await publish(client, {"userId": "newer", "traits": {
+            "phone": PHONE_2, "email": "jo@example.com"}})
+        await publish(client, {"traits": {"phone": PHONE_1, "email": "jo@example.com"}})
+
+        await publish(client, {"name": "Email Only", "traits": {"email": "JO@example.com"}})
+
+        [looked_up] = await find_profiles(client, email="jo@example.com")
+        assert looked_up["userId"] == "older"
+        assert looked_up["timeline"][-1]["name"] == "Email Only"
+
+
+async def find_profiles(client: httpx.AsyncClient, **identifier: str) -> list[dict[str, Any]]:
+    """Return what ``GET /sandbox/profiles`` finds for one identifier."""
+    answer = await client.get("/sandbox/profiles", params={"api_key": KEY_A, **identifier})
+    assert answer.status_code == 200
+    found: list[dict[str, Any]] = answer.json()["profiles"]
+    return found
+
+
 class TestTraits:
     async def test_nested_traits_merge_deeply(self, client: httpx.AsyncClient) -> None:
         """Nested objects merge key by key; scalars are replaced."""

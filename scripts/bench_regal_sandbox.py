@@ -1,0 +1,203 @@
+"""Measure the Regal sandbox's CPU per accepted event on ``POST /events``.
+
+Starts the sandbox as its own process, the way the local suite does, with
+``--keys`` accounts, then posts ``--events`` Contact-created events spread
+over the accounts from this process with the outbound floor's own sender
+(``regalsync.bench.floor.post_all``: aiohttp, concurrency 32, 300 req/s per
+key). Each pass posts the same bodies again: the first creates the
+profiles, later ones find them, as the bench's floor does after the suite.
+Prints, per pass, accepted events per second and the sandbox process's CPU
+seconds per 1,000 events.
+
+    .venv/bin/python scripts/bench_regal_sandbox.py --events 6000
+
+``--compare-with DIR`` also runs a sandbox from ``DIR`` (a folder holding a
+``sandbox/regal`` package, e.g. a copy taken before a change) first, so
+before and after come from one run on one machine. ``--py-spy DIR`` records
+a py-spy profile of each sandbox into ``DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from regalsync.bench.floor import post_all
+
+
+@dataclass
+class PassFigures:
+    events: int
+    requests: int
+    seconds: float
+    cpu_seconds: float
+    client_cpu_seconds: float
+
+    def line(self, label: str) -> str:
+        """Return the pass as one printed line."""
+        rate = self.events / self.seconds if self.seconds else 0.0
+        per_thousand = self.cpu_seconds * 1000 / self.events if self.events else 0.0
+        return (f"{label:<24} {self.events:>6} events {self.requests:>6} requests "
+                f"{self.seconds:7.2f} s {rate:8.0f} events/s "
+                f"sandbox CPU {per_thousand:6.3f} s per 1,000 events "
+                f"(poster {self.client_cpu_seconds * 1000 / self.events:5.3f})")
+
+
+def contact_events(count: int, keys: list[str]) -> list[tuple[str, bytes]]:
+    """Return (api key, body) pairs shaped like the suite's Contact-created events."""
+    pairs: list[tuple[str, bytes]] = []
+    stamp = "2025-12-03T14:20:00.000Z"
+    for n in range(count):
+        key_index = n % len(keys)
+        record_id = f"003AA{n:010d}QAA"
+        body: dict[str, Any] = {
+            "name": "Salesforce Contact Created",
+            "eventSource": "salesforce",
+            "originalTimestamp": stamp,
+            "userId": record_id,
+            "traits": {
+                "firstName": f"Bench{n}",
+                "lastName": f"Contact{n}",
+                "phone": f"+1202{n:07d}",
+                "email": f"bench{n}@example.com",
+                "title": "Buyer",
+                "address": {"street": f"{n} Main St", "city": "Camden"},
+                "salesforceLink": f"https://org{key_index + 1}.sandbox.test/{record_id}",
+                "salesforce_contact_id": record_id,
+                "optIn": [
+                    {"channel": "voice", "subscribed": True, "timestamp": stamp},
+                    {"channel": "sms", "subscribed": False, "timestamp": stamp},
+                ],
+            },
+        }
+        pairs.append((keys[key_index], json.dumps(body).encode()))
+    return pairs
+
+
+@contextlib.contextmanager
+def running_sandbox(
+    keys: list[str], rate_limit: int, work_dir: Path, package_root: Path | None,
+) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, Any]]]:
+    """Start ``python -m sandbox.regal`` and yield (process, announcement)."""
+    env = dict(os.environ)
+    if package_root is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(package_root), *filter(None, [env.get("PYTHONPATH")])])
+    argv = [sys.executable, "-m", "sandbox.regal", "--port", "0",
+            "--rate-limit", str(rate_limit), "--state-dir", str(work_dir)]
+    for key in keys:
+        argv += ["--api-key", key]
+    # Logs go to a file, as the suite's supervisor sends them.
+    with (work_dir / "regal-sandbox.log").open("ab") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own module, our own arguments
+            argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log)
+    try:
+        # The first stdout line is the start announcement; EOF means it died.
+        line = process.stdout.readline() if process.stdout else b""
+        if not line:
+            raise RuntimeError(f"the sandbox did not start; see {work_dir}")
+        yield process, json.loads(line)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def start_py_spy(pid: int, output: Path) -> subprocess.Popen[bytes]:
+    """Record the sandbox's stacks until stopped."""
+    py_spy = Path(sys.executable).parent / "py-spy"
+    return subprocess.Popen(  # noqa: S603 - a fixed tool with our own arguments
+        [str(py_spy), "record", "-p", str(pid), "-o", str(output), "--format", "raw",
+         "--rate", "200", "--nonblocking"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_py_spy(recorder: subprocess.Popen[bytes]) -> None:
+    """Let py-spy write its profile and exit."""
+    recorder.send_signal(signal.SIGINT)
+    try:
+        recorder.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        recorder.kill()
+
+
+def cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+def run_variant(label: str, package_root: Path | None, args: argparse.Namespace) -> None:
+    """Start one sandbox, post the passes, print a line per pass."""
+    keys = [f"bench-regal-key-{i + 1}" for i in range(args.keys)]
+    events = contact_events(args.events, keys)
+    with tempfile.TemporaryDirectory(prefix="bench-regal-") as scratch, \
+            running_sandbox(keys, args.sandbox_rate_limit, Path(scratch),
+                            package_root) as (process, announcement):
+        watched = psutil.Process(process.pid)
+        recorder = None
+        if args.py_spy is not None:
+            args.py_spy.mkdir(parents=True, exist_ok=True)
+            recorder = start_py_spy(process.pid, args.py_spy / f"{label.replace(' ', '-')}.txt")
+            time.sleep(1.0)
+        try:
+            for number in range(1, args.passes + 1):
+                if number > 1:
+                    # Each pass starts a fresh client window: let the sandbox's
+                    # one-second window empty too, or the pass opens with 429s.
+                    time.sleep(1.5)
+                cpu_before, started = cpu_seconds(watched), time.perf_counter()
+                own_before = time.process_time()
+                requests = asyncio.run(post_all(
+                    announcement["events_url"], events, concurrency=args.concurrency,
+                    rate=args.rate))
+                figures = PassFigures(len(events), requests, time.perf_counter() - started,
+                                      cpu_seconds(watched) - cpu_before,
+                                      time.process_time() - own_before)
+                print(figures.line(f"{label} pass {number}"), flush=True)
+        finally:
+            if recorder is not None:
+                stop_py_spy(recorder)
+
+
+def main() -> int:
+    """Run the benchmark the command line asks for."""
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=6000)
+    parser.add_argument("--keys", type=int, default=5, help="accounts / API keys")
+    parser.add_argument("--passes", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rate", type=float, default=300.0,
+                        help="requests per second per key, as the publisher paces")
+    parser.add_argument("--sandbox-rate-limit", type=int, default=300,
+                        help="the sandbox's own per-key limit; 0 turns it off")
+    parser.add_argument("--compare-with", type=Path, default=None,
+                        help="a folder holding another sandbox/regal package to run first")
+    parser.add_argument("--py-spy", type=Path, default=None,
+                        help="write a py-spy raw profile of each sandbox here")
+    args = parser.parse_args()
+    if args.compare_with is not None:
+        run_variant("before", args.compare_with.resolve(), args)
+    run_variant("working tree", None, args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
