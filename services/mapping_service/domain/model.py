@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from mapping_service.domain.values import JsonObject
 
@@ -67,7 +68,11 @@ class DesiredObjects(StrEnum):
 
 @dataclass(frozen=True)
 class AttributeMapping:
-    """Pair one Regal attribute name with one Salesforce field (C4)."""
+    """Pair one Regal attribute name with one Salesforce field (C4).
+
+    The names derived from ``regal`` are cached: the transforms read them
+    for every attribute of every event.
+    """
 
     regal: str
     salesforce: str
@@ -76,29 +81,29 @@ class AttributeMapping:
     # The Regal property type, when declared; checked against C6.
     regal_type: str | None = None
 
-    @property
+    @cached_property
     def sends_to_regal(self) -> bool:
         """Tell whether Salesforce values of this field go to Regal."""
         return self.direction is not Direction.TO_SALESFORCE
 
-    @property
+    @cached_property
     def writes_to_salesforce(self) -> bool:
         """Tell whether Regal values may be written to this field."""
         return self.direction is not Direction.TO_REGAL
 
-    @property
+    @cached_property
     def trait_path(self) -> tuple[str, ...] | None:
         """Return the nested trait keys of a ``traits.*`` name, else None."""
         head, _, rest = self.regal.partition(".")
         return tuple(rest.split(".")) if head == "traits" and rest else None
 
-    @property
+    @cached_property
     def property_name(self) -> str | None:
         """Return the name after ``properties.`` (Opportunity), else None."""
         head, _, rest = self.regal.partition(".")
         return rest if head == "properties" and rest else None
 
-    @property
+    @cached_property
     def opt_in_channel(self) -> str | None:
         """Return the channel of an ``optIn.<channel>.subscribed`` name."""
         parts = self.regal.split(".")
@@ -106,7 +111,7 @@ class AttributeMapping:
             return parts[1]
         return None
 
-    @property
+    @cached_property
     def is_user_id(self) -> bool:
         """Tell whether this mapping supplies the Regal ``userId``."""
         return self.regal == "userId"

@@ -10,6 +10,7 @@ digits) goes out exactly as stored, so nothing is lost (docs/mapping.md).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import phonenumbers
@@ -36,6 +37,13 @@ def e164(value: JsonValue, region: str) -> JsonValue:
     """Return the E.164 form of a phone value, or the value unchanged."""
     if not isinstance(value, str) or not value.strip():
         return value
+    return _e164_text(value, region)
+
+
+# Parsing costs tens of microseconds and the same records change again and
+# again; a bounded cache of recent numbers keeps the work off the hot path.
+@functools.lru_cache(maxsize=8192)
+def _e164_text(value: str, region: str) -> str:
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
