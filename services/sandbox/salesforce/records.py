@@ -52,10 +52,7 @@ def rest_record(
 
 
 def _address(schema: ObjectSchema, compound: str, row: dict[str, Any]) -> Any:
-    components = {
-        f.name: row.get(f.name) for f in schema.fields.values()
-        if f.compound_parent == compound
-    }
+    components = {f.name: row.get(f.name) for f in schema.components(compound)}
     if all(v is None for v in components.values()):
         return None
     prefix = compound.removesuffix("Address")

@@ -71,9 +71,23 @@ class ObjectSchema:
     fields: dict[str, FieldSchema] = field(default_factory=dict)
     # Change data capture is available for this object (CaseComment: no).
     change_events: bool = True
+    # compound field name -> its components; derived from ``fields``, so
+    # ``add`` forgets it.
+    _components: dict[str, tuple[FieldSchema, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False,
+    )
 
     def add(self, f: FieldSchema) -> None:
         self.fields[f.name] = f
+        self._components.clear()
+
+    def components(self, compound: str) -> tuple[FieldSchema, ...]:
+        """Return the fields of a compound field (``BillingCity``...), in describe order."""
+        found = self._components.get(compound)
+        if found is None:
+            found = tuple(f for f in self.fields.values() if f.compound_parent == compound)
+            self._components[compound] = found
+        return found
 
     def field_ci(self, name: str) -> FieldSchema | None:
         """Find a field by name, case-insensitively, as the API does."""

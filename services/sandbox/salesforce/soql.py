@@ -13,9 +13,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.salesforce.query_source import QuerySource
+from sandbox.salesforce.query_source import IndexedSource, QuerySource
 from sandbox.salesforce.schema import ObjectSchema
-from sandbox.salesforce.soql_ast import Condition, FieldPath, OrderKey
+from sandbox.salesforce.soql_ast import (
+    Comparison,
+    Condition,
+    FieldPath,
+    Junction,
+    LiteralKind,
+    OrderKey,
+)
 from sandbox.salesforce.soql_errors import (
     INVALID_TYPE,
     MALFORMED_QUERY,
@@ -119,15 +126,21 @@ def select_rows(
     offset: int | None,
     *,
     include_deleted: bool,
+    rows: Iterable[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Return the rows of the context's object that pass ``where``, in order."""
+    """Return the rows of the context's object that pass ``where``, in order.
+
+    ``rows`` narrows the rows considered (in source order); by default they
+    are all of the object's rows.
+    """
     predicate = compile_condition(where, context)
     sorters = [(_resolve_key(key, context), key) for key in order_by]
     if offset is not None and offset > MAX_OFFSET:
         raise SoqlError(
             NUMBER_OUTSIDE_VALID_RANGE, f"Maximum SOQL offset allowed is {MAX_OFFSET}"
         )
-    rows = context.source.rows(context.root.name, include_deleted=include_deleted)
+    if rows is None:
+        rows = _candidate_rows(context, where, include_deleted)
     matched = [row for row in rows if predicate(row)]
     # Stable sorts from the last key to the first give a multi-key order.
     for resolved, key in reversed(sorters):
@@ -136,6 +149,43 @@ def select_rows(
     end = None if limit is None else start + limit
 
     return matched[start:end]
+
+
+def _candidate_rows(
+    context: FilterContext, where: Condition | None, include_deleted: bool,
+) -> Iterable[dict[str, Any]]:
+    """Return the rows ``where`` can match: by id when it names ids, else all.
+
+    The predicate still runs on every row returned, so this only spares
+    reading (and building) rows the condition rules out.
+    """
+    source = context.source
+    wanted = _wanted_ids(where)
+    if wanted is not None and isinstance(source, IndexedSource):
+        return source.rows_by_id(context.root.name, wanted, include_deleted=include_deleted)
+    return source.rows(context.root.name, include_deleted=include_deleted)
+
+
+def _wanted_ids(where: Condition | None) -> set[str] | None:
+    """Return the 15-character ids a row must have to pass ``where``, if it says.
+
+    ``Id = 'x'`` and ``Id IN (...)`` say so, alone or as one operand of an
+    AND; anything else (OR, NOT, other fields) returns None.
+    """
+    if isinstance(where, Junction) and where.operator == "AND":
+        found = (_wanted_ids(operand) for operand in where.operands)
+        return next((ids for ids in found if ids is not None), None)
+    if not isinstance(where, Comparison) or where.operator not in ("=", "IN"):
+        return None
+    if len(where.field.parts) != 1 or where.field.parts[0].lower() != "id":
+        return None
+    literals = where.value if isinstance(where.value, tuple) else (where.value,)
+    values = [literal.value for literal in literals]
+    if any(literal.kind is not LiteralKind.STRING for literal in literals) or not all(
+        isinstance(value, str) and value for value in values
+    ):
+        return None
+    return {str(value)[:15] for value in values}
 
 
 def _resolve_key(key: OrderKey, context: FilterContext) -> ResolvedField:

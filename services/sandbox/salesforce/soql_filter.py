@@ -222,15 +222,42 @@ def _matcher(symbol: str, bounds: list[Bound | None]) -> Callable[[Any], bool]:
         return lambda value: equal(value, bounds[0])
     if symbol == "!=":
         return lambda value: not equal(value, bounds[0])
-    if symbol == "IN":
-        return lambda value: any(equal(value, bound) for bound in bounds)
-    if symbol == "NOT IN":
-        return lambda value: not any(equal(value, bound) for bound in bounds)
+    if symbol in ("IN", "NOT IN"):
+        contained = _membership(bounds, equal)
+        if symbol == "IN":
+            return contained
+        return lambda value: not contained(value)
     only = bounds[0]
     if only is None:
         return lambda value: False
 
     return lambda value: value is not None and only.compare(symbol, value)
+
+
+def _membership(
+    bounds: list[Bound | None], equal: Callable[[Any, Bound | None], bool],
+) -> Callable[[Any], bool]:
+    """Test ``value IN (...)``: single values by hashing, date ranges one by one.
+
+    A long IN list (200 ids) tested bound by bound on every row made id
+    lookups quadratic; equal values hash equally (Decimal, str, date, frozenset),
+    so a set answers the same.
+    """
+    points = {b.low for b in bounds if b is not None and b.closed and b.low == b.high}
+    others = [b for b in bounds if b is None or not (b.closed and b.low == b.high)]
+
+    def contained(value: Any) -> bool:
+        try:
+            if value in points:
+                return True
+        except TypeError:
+            # An unhashable value (the normalisers produce none) is compared
+            # the slow way.
+            if any(value == point for point in points):
+                return True
+        return any(equal(value, bound) for bound in others)
+
+    return contained
 
 
 def _like(resolved: ResolvedField, literal: Literal, reader: RowReader) -> Predicate:

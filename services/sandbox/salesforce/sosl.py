@@ -9,12 +9,14 @@ take minutes to index a new record; the sandbox does not imitate that).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.salesforce.query_source import QuerySource
+from sandbox.salesforce.query_source import IndexedSource, QuerySource, SearchableRows
 from sandbox.salesforce.schema import FieldSchema, ObjectSchema
+from sandbox.salesforce.search_index import SEARCHED_TYPES
 from sandbox.salesforce.soql import API_VERSION, object_schema, resolve_selection, select_rows
 from sandbox.salesforce.soql_ast import Condition, FieldPath, OrderKey
 from sandbox.salesforce.soql_errors import MALFORMED_SEARCH, SoqlError
@@ -23,9 +25,10 @@ from sandbox.salesforce.soql_lexer import Kind, tokenize
 from sandbox.salesforce.soql_parser import RESERVED, Parser
 from sandbox.salesforce.soql_paths import RowReader, project
 from sandbox.salesforce.sosl_terms import (
+    AllOf,
+    AnyOf,
     SearchExpression,
     Term,
-    evaluate,
     parse_search_text,
     phone_matches,
     text_matches,
@@ -36,7 +39,6 @@ __all__ = ["search"]
 # Salesforce caps a search at 2,000 records in all.
 MAX_RECORDS = 2000
 _SCOPES = ("ALL", "NAME", "EMAIL", "PHONE", "SIDEBAR")
-_TEXT_TYPES = frozenset({"string", "textarea", "email", "phone", "url"})
 _NAME_FIELDS = frozenset({"name", "firstname", "lastname", "middlename", "suffix"})
 
 
@@ -106,22 +108,28 @@ def _search_object(
     searched = _scope_fields(schema, parsed.scope)
     if not searched:
         return []
-    rows = select_rows(
-        context, entry.where, entry.order_by, None, None, include_deleted=False
+    searchable = (
+        source.searchable(schema) if isinstance(source, IndexedSource)
+        else _ScannedRows(source.rows(schema.name, include_deleted=False))
     )
-    hits = [row for row in rows if _row_matches(row, searched, parsed)]
+    found = searchable.in_order(_Matcher(searched, searchable).matching(parsed.expression))
+    # Filtering and a stable sort order the found rows as they would order
+    # them among all rows, so matching before WHERE changes no answer.
+    rows = select_rows(
+        context, entry.where, entry.order_by, None, None, include_deleted=False, rows=found,
+    )
     start = entry.skip or 0
     end = None if entry.limit is None else start + entry.limit
 
     return [
         project(schema.name, row, selected, context.reader, api_version)
-        for row in hits[start:end]
+        for row in rows[start:end]
     ]
 
 
 def _scope_fields(schema: ObjectSchema, scope: str) -> list[FieldSchema]:
     """Return the fields a search scope looks in on one object."""
-    fields = [field for field in schema.fields.values() if field.type in _TEXT_TYPES]
+    fields = [field for field in schema.fields.values() if field.type in SEARCHED_TYPES]
     if scope == "EMAIL":
         return [field for field in fields if field.type == "email"]
     if scope == "PHONE":
@@ -131,11 +139,79 @@ def _scope_fields(schema: ObjectSchema, scope: str) -> list[FieldSchema]:
     return fields
 
 
-def _row_matches(row: dict[str, Any], fields: list[FieldSchema], parsed: _Search) -> bool:
-    def term_matches(term: Term) -> bool:
-        return any(_field_matches(term, field, row.get(field.name)) for field in fields)
+class _Matcher:
+    """Evaluate a search expression as sets of row keys.
 
-    return evaluate(parsed.expression, term_matches)
+    A row satisfies a term when any searched field matches it; AND, OR and
+    NOT become intersection, union and complement, which is the same as
+    testing the expression row by row. Each term's rows are the index's
+    candidates that pass the exact field test.
+    """
+
+    def __init__(self, fields: list[FieldSchema], rows: SearchableRows) -> None:
+        self._fields = fields
+        self._rows = rows
+        self._by_text: dict[str, set[str]] = {}
+        self._every: set[str] | None = None
+
+    def matching(self, expression: SearchExpression) -> set[str]:
+        """Return the keys of the rows that satisfy ``expression``."""
+        if isinstance(expression, Term):
+            return self._term(expression)
+        if isinstance(expression, AllOf):
+            parts = [self.matching(part) for part in expression.operands]
+            return set.intersection(*parts)
+        if isinstance(expression, AnyOf):
+            return set().union(*(self.matching(part) for part in expression.operands))
+        return self._all() - self.matching(expression.operand)
+
+    def _all(self) -> set[str]:
+        if self._every is None:
+            self._every = self._rows.keys()
+        return self._every
+
+    def _term(self, term: Term) -> set[str]:
+        # Matching depends on the text alone; the result is shared, so callers
+        # must not change it (set operations above always build new sets).
+        found = self._by_text.get(term.text)
+        if found is None:
+            found = {key for key in self._candidates(term) if self._row_matches(key, term)}
+            self._by_text[term.text] = found
+        return found
+
+    def _candidates(self, term: Term) -> set[str]:
+        candidates: set[str] = set()
+        for field in self._fields:
+            keys = self._rows.candidates(field, term)
+            if keys is None:
+                return self._all()
+            candidates |= keys
+        return candidates
+
+    def _row_matches(self, key: str, term: Term) -> bool:
+        row = self._rows.row(key)
+        return row is not None and any(
+            _field_matches(term, field, row.get(field.name)) for field in self._fields
+        )
+
+
+class _ScannedRows:
+    """A plain source's live rows for one search: every row is a candidate."""
+
+    def __init__(self, rows: Iterable[dict[str, Any]]) -> None:
+        self._rows = {str(position): row for position, row in enumerate(rows)}
+
+    def keys(self) -> set[str]:
+        return set(self._rows)
+
+    def row(self, key: str) -> dict[str, Any] | None:
+        return self._rows.get(key)
+
+    def candidates(self, field: FieldSchema, term: Term) -> set[str] | None:
+        return None
+
+    def in_order(self, keys: set[str]) -> list[dict[str, Any]]:
+        return [row for key, row in self._rows.items() if key in keys]
 
 
 def _field_matches(term: Term, field: FieldSchema, value: object) -> bool:

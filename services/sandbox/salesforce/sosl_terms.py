@@ -20,6 +20,7 @@ consecutively in one field. Phone fields match by digits instead; see
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ _EXTENSION = re.compile(r"[A-Za-z#,;]")
 # An 11-digit number starting with 1 carries the North American country code.
 _NANP_LENGTH = 11
 # A term of at least this many digits may match the end of a longer number.
-_LOCAL_NUMBER_DIGITS = 7
+LOCAL_NUMBER_DIGITS = 7
 
 
 @dataclass(frozen=True)
@@ -273,10 +274,10 @@ class _SearchParser:
 
 def text_matches(term: Term, value: str) -> bool:
     """Tell whether the term's tokens appear consecutively in ``value``."""
-    patterns = [_token_pattern(token) for token in _TERM_TOKEN.findall(term.text)]
+    patterns = [_token_pattern(token) for token in term_tokens(term)]
     if not patterns:
         return False
-    tokens = _FIELD_TOKEN.findall(value.casefold())
+    tokens = field_tokens(value)
     for start in range(len(tokens) - len(patterns) + 1):
         window = tokens[start:start + len(patterns)]
         if all(p.fullmatch(token) for p, token in zip(patterns, window, strict=True)):
@@ -284,41 +285,90 @@ def text_matches(term: Term, value: str) -> bool:
     return False
 
 
+def term_tokens(term: Term) -> list[str]:
+    """Return a term's tokens, case-folded, wildcards (``*``, ``?``) kept."""
+    return [token.casefold() for token in _TERM_TOKEN.findall(term.text)]
+
+
+def field_tokens(value: str) -> list[str]:
+    """Return the case-folded tokens a text field's value is searched by."""
+    return _FIELD_TOKEN.findall(value.casefold())
+
+
+def has_wildcard(token: str) -> bool:
+    """Tell whether a term token holds ``*`` or ``?``; without, it matches itself only."""
+    return "*" in token or "?" in token
+
+
+@functools.lru_cache(maxsize=1024)
 def _token_pattern(token: str) -> re.Pattern[str]:
     parts = (
         ".*" if char == "*" else "." if char == "?" else re.escape(char)
-        for char in token.casefold()
+        for char in token
     )
     return re.compile("".join(parts))
+
+
+@dataclass(frozen=True)
+class PhoneTerm:
+    """A term as a phone field reads it: national digits, maybe a prefix."""
+
+    digits: str
+    prefix: bool
+
+
+def phone_term(term: Term) -> PhoneTerm | None:
+    """Read a term as a phone number, or return None when it is not one.
+
+    The term must be digits with optional phone punctuation (spaces,
+    ``( ) . + -``) and an optional trailing ``*`` (then it is a prefix).
+    """
+    return _phone_term(term.text)
+
+
+# A search reads each term once per phone field of each object it returns.
+@functools.lru_cache(maxsize=4096)
+def _phone_term(text: str) -> PhoneTerm | None:
+    text = text.strip()
+    if not _PHONE_TERM.fullmatch(text):
+        return None
+    return PhoneTerm(_national(_digits(text)), text.endswith("*"))
+
+
+def phone_number(value: str) -> str:
+    """Return a phone field's national digits, its extension dropped ('' if none)."""
+    return _national(_digits(_EXTENSION.split(value, maxsplit=1)[0]))
 
 
 def phone_matches(term: Term, value: str) -> bool:
     """Match a phone field by digits, whatever either side's punctuation.
 
-    The term must be digits with optional phone punctuation (spaces,
-    ``( ) . + -``) and an optional trailing ``*``. Both sides keep only
-    their digits (the field's extension, from its first letter or ``#``
-    on, is dropped) and lose a leading ``1`` when 11 digits long. They
-    match when equal; when the term has 7 or more digits and ends the
-    field's number; or, for a trailing ``*``, when the term starts it.
+    Both sides keep only their digits (the field's extension, from its
+    first letter or ``#`` on, is dropped) and lose a leading ``1`` when 11
+    digits long. They match when equal; when the term has 7 or more digits
+    and ends the field's number; or, for a trailing ``*``, when the term
+    starts it.
     """
-    text = term.text.strip()
-    if not _PHONE_TERM.fullmatch(text):
+    wanted = phone_term(term)
+    if wanted is None:
         return False
-    wanted = _national(_digits(text))
-    have = _national(_digits(_EXTENSION.split(value, maxsplit=1)[0]))
+    return number_matches(wanted, phone_number(value))
+
+
+def number_matches(wanted: PhoneTerm, have: str) -> bool:
+    """Apply :func:`phone_matches` to a term and a field already reduced to digits."""
     if not have:
         return False
-    if text.endswith("*"):
-        return have.startswith(wanted)
-    if wanted == have:
+    if wanted.prefix:
+        return have.startswith(wanted.digits)
+    if wanted.digits == have:
         return True
 
-    return len(wanted) >= _LOCAL_NUMBER_DIGITS and have.endswith(wanted)
+    return len(wanted.digits) >= LOCAL_NUMBER_DIGITS and have.endswith(wanted.digits)
 
 
 def _digits(text: str) -> str:
-    return "".join(char for char in text if char.isdigit())
+    return "".join(filter(str.isdigit, text))
 
 
 def _national(digits: str) -> str:

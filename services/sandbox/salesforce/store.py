@@ -7,7 +7,7 @@ with :meth:`OrgStore.transaction`; reads use the methods here directly.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ from sandbox.salesforce import ids
 from sandbox.salesforce.changes import ChangeListener
 from sandbox.salesforce.records import materialize, rest_record
 from sandbox.salesforce.schema import ObjectSchema
+from sandbox.salesforce.search_index import IndexedRows, StoreSearchIndex
 from sandbox.salesforce.unit import UnitOfWork
 from sandbox.salesforce.values import format_datetime
 
@@ -53,6 +54,7 @@ class OrgStore:
         self._objects = dict(objects)
         self._by_prefix = {o.key_prefix: o for o in self._objects.values()}
         self.records: dict[str, dict[str, dict[str, Any]]] = {}
+        self._search_index = StoreSearchIndex(self._records_of)
         self.counters: dict[str, int] = {}
         self.commit_number = 0
         self.integration_user_id = ""
@@ -81,6 +83,26 @@ class OrgStore:
         for row in self.records.get(schema.name, {}).values():
             if include_deleted or not row["IsDeleted"]:
                 yield materialize(schema, row)
+
+    def rows_by_id(
+        self, object_name: str, record_ids: Collection[str], *, include_deleted: bool,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield the full maps of the records with these 15-character ids, in rows() order."""
+        schema = self.schema(object_name)
+        if schema is None:
+            return
+        records = self.records.get(schema.name, {})
+        wanted = {key for key in record_ids if key in records}
+        # Walking the keys keeps the order of rows() without building every row.
+        for key in records if wanted else ():
+            if key in wanted:
+                row = records[key]
+                if include_deleted or not row["IsDeleted"]:
+                    yield materialize(schema, row)
+
+    def searchable(self, schema: ObjectSchema) -> IndexedRows:
+        """Return an object's live records behind its search index."""
+        return self._search_index.rows(schema)
 
     def get_by_id(self, record_id: str) -> tuple[str, dict[str, Any]] | None:
         """Return (object name, full row) for a 15- or 18-character id, or None."""
@@ -143,11 +165,14 @@ class OrgStore:
 
     def put(self, schema: ObjectSchema, row: dict[str, Any]) -> None:
         """Store a row under its id, replacing any previous version."""
-        self.records.setdefault(schema.name, {})[row["Id"][:15]] = row
+        id15 = row["Id"][:15]
+        self.records.setdefault(schema.name, {})[id15] = row
+        self._search_index.mark_stale(schema.name, id15)
 
     def drop(self, schema: ObjectSchema, id15: str) -> None:
         """Forget a row entirely (used to roll back a create)."""
         self.records.get(schema.name, {}).pop(id15, None)
+        self._search_index.mark_stale(schema.name, id15)
 
     def system_context(self) -> CallContext:
         """Return the context the sandbox's own operations run as."""
@@ -158,6 +183,7 @@ class OrgStore:
     def reset(self) -> None:
         """Forget every record and seed the integration user and record types."""
         self.records = {}
+        self._search_index.clear()
         self.counters = {}
         self.commit_number = 0
         self._seed()
@@ -172,9 +198,13 @@ class OrgStore:
     def load(self, state: Mapping[str, Any]) -> None:
         """Replace the store's state with data from :meth:`dump`."""
         self.records = {k: dict(v) for k, v in state["records"].items()}
+        self._search_index.clear()
         self.counters = dict(state["counters"])
         self.commit_number = int(state["commit_number"])
         self._find_seeds()
+
+    def _records_of(self, object_name: str) -> dict[str, dict[str, Any]]:
+        return self.records.get(object_name, {})
 
     def _seed(self) -> None:
         user = self._objects["User"]

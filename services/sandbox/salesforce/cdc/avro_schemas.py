@@ -10,6 +10,7 @@ position, which is what the compound entries of the field bitmaps point at.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
@@ -95,13 +96,18 @@ class ChangeEventSchema:
 
     def slot_for(self, field_name: str) -> tuple[Slot, Component | None] | None:
         """Find the slot (and component) a describe field feeds, if any."""
+        return self._slots_by_source.get(field_name)
+
+    @functools.cached_property
+    def _slots_by_source(self) -> dict[str, tuple[Slot, Component | None]]:
+        # Every change event looks up each of its fields; a scan of all
+        # slots per field was most of the cost of encoding an event.
+        found: dict[str, tuple[Slot, Component | None]] = {}
         for slot in self.slots:
-            if slot.source == field_name:
-                return slot, None
+            found.setdefault(slot.source, (slot, None))
             for component in slot.components:
-                if component.source == field_name:
-                    return slot, component
-        return None
+                found.setdefault(component.source, (slot, component))
+        return found
 
 
 def event_name(entity: str) -> str:
