@@ -59,7 +59,7 @@ def run_inbound(suite: LocalSuite, phones: list[str], *, run_id: str) -> Figures
         applied = 0
         while applied < len(phones) and time.monotonic() < deadline:
             applied = org.count(soql)
-            time.sleep(0.5)
+            time.sleep(0.2)
         finished = time.time()
     measured.events = applied
     measured.seconds = finished - started
