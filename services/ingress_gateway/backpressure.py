@@ -13,11 +13,21 @@ import asyncio
 import time
 from collections.abc import Callable
 
+import structlog
+
 from regalsync.storage._queues import QueueStore
+
+log = structlog.get_logger(__name__)
 
 
 class InboxLimit:
-    """Tell whether the inbox is full, reading its depth at most once a second."""
+    """Tell whether the inbox is full, reading its depth at most once a second.
+
+    Only the first answer waits for a reading. After that a stale reading
+    is refreshed in the background while webhooks are answered from the
+    last one: the limit is a soft bound, and no webhook's acknowledgement
+    should wait for a count of the inbox.
+    """
 
     def __init__(self, queues: QueueStore, queue: str, *, max_pending: int,
                  refresh_seconds: float = 1.0,
@@ -29,16 +39,30 @@ class InboxLimit:
         self._clock = clock
         self._pending = 0
         self._read_at: float | None = None
-        self._lock = asyncio.Lock()
+        self._first_reading = asyncio.Lock()
+        self._refreshing: asyncio.Task[None] | None = None
 
     async def full(self) -> bool:
         """Return True while the inbox holds ``max_pending`` items or more (0: no limit)."""
         if self._max_pending <= 0:
             return False
-        async with self._lock:
-            now = self._clock()
-            if self._read_at is None or now - self._read_at >= self._refresh:
-                stats = await self._queues.depth(self._queue)
-                self._pending = stats.pending + stats.in_flight
-                self._read_at = now
+        if self._read_at is None:
+            async with self._first_reading:
+                if self._read_at is None:
+                    await self._read()
+        elif self._clock() - self._read_at >= self._refresh and \
+                (self._refreshing is None or self._refreshing.done()):
+            self._refreshing = asyncio.create_task(self._read_in_background())
         return self._pending >= self._max_pending
+
+    async def _read(self) -> None:
+        read_at = self._clock()
+        stats = await self._queues.depth(self._queue)
+        self._pending = stats.pending + stats.in_flight
+        self._read_at = read_at
+
+    async def _read_in_background(self) -> None:
+        try:
+            await self._read()
+        except Exception:  # storage trouble: keep the last reading, try again later
+            log.warning("inbox_depth_unreadable", queue=self._queue, exc_info=True)
