@@ -61,7 +61,7 @@ class IngressSettings(ConnectSettings):
     inbox_max_pending: int = setting(
         100_000, description="Inbox backlog past which webhooks get 429 (0: no limit).")
     inbox_gather_seconds: float = setting(
-        0.2, description="How long a fresh, small inbox batch of webhooks waits for more, "
+        0.4, description="How long a fresh, small inbox batch of webhooks waits for more, "
         "so webhooks posted one at a time share Salesforce calls (changes do not wait).")
     inbox_batches_in_flight: int = setting(
         4, description="Inbox batches driven through the pipeline at once, so one "
