@@ -42,8 +42,14 @@ def seed_contacts(suite: LocalSuite, count: int) -> list[str]:
     return phones
 
 
-def run_inbound(suite: LocalSuite, phones: list[str], *, run_id: str) -> Figures:
-    """Post one call.completed per phone, one per request; time acks and writes."""
+def run_inbound(suite: LocalSuite, phones: list[str], *, run_id: str,
+                rate: float = 0.0) -> Figures:
+    """Post one call.completed per phone, one per request; time acks and writes.
+
+    With ``rate``, webhooks are offered at that many per second and each
+    latency counts from the moment its webhook was due, so a slow answer
+    that delays the next ones is counted against them too.
+    """
     tenant = suite.tenants[0]
     org = OrgClient(tenant.salesforce)
     usage_before = org.api_usage()
@@ -51,7 +57,8 @@ def run_inbound(suite: LocalSuite, phones: list[str], *, run_id: str) -> Figures
     everyone = suite.supervisor.names()
     with ProcessSampler(lambda: {n: suite.supervisor.pid(n) for n in everyone}) as sampler:
         started = time.time()
-        measured.latencies_ms = asyncio.run(_post_webhooks(suite, tenant, phones, run_id))
+        measured.latencies_ms = asyncio.run(
+            _post_webhooks(suite, tenant, phones, run_id, rate))
         acked = time.time()
         soql = ("SELECT COUNT() FROM Regal_Event__c "  # noqa: S608 - run_id is ours
                 f"WHERE Event_Id__c LIKE '{run_id}%'")
@@ -101,26 +108,37 @@ def run_naive(suite: LocalSuite, phones: list[str], *, run_id: str) -> Figures:
 
 
 async def _post_webhooks(suite: LocalSuite, tenant: TenantSandbox, phones: list[str],
-                         run_id: str) -> list[float]:
+                         run_id: str, rate: float) -> list[float]:
     # aiohttp's client: the load generator should spend little CPU of the
     # two cores it shares with the suite (httpx costs about 5x more here).
     url = suite.webhook_url(tenant.tenant)
     headers = {"X-Regal-Webhook-Token": tenant.webhook_token}
-    slots = asyncio.Semaphore(_CONCURRENCY)
+    # Paced, no webhook is held back: each goes when it is due.
+    slots = asyncio.Semaphore(_CONCURRENCY if not rate else max(len(phones), 1))
     latencies: list[float] = []
 
-    async def post(http: aiohttp.ClientSession, index: int, phone: str) -> None:
+    async def post(http: aiohttp.ClientSession, index: int, phone: str,
+                   due: float | None) -> None:
         body = json.dumps(_call_completed(f"{run_id}{index:020d}", phone))
         async with slots:
-            began = time.perf_counter()
+            began = time.perf_counter() if due is None else due
             async with http.post(url, data=body, headers=headers) as answer:
                 await answer.read()
             latencies.append((time.perf_counter() - began) * 1000)
         answer.raise_for_status()
 
-    connector = aiohttp.TCPConnector(limit=_CONCURRENCY)
+    connector = aiohttp.TCPConnector(limit=_CONCURRENCY if not rate else 0)
     async with aiohttp.ClientSession(connector=connector) as http:
-        await asyncio.gather(*(post(http, i, p) for i, p in enumerate(phones)))
+        if not rate:
+            await asyncio.gather(*(post(http, i, p, None) for i, p in enumerate(phones)))
+            return latencies
+        started = time.perf_counter()
+        posts = []
+        for index, phone in enumerate(phones):
+            due = started + index / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            posts.append(asyncio.create_task(post(http, index, phone, due)))
+        await asyncio.gather(*posts)
     return latencies
 
 

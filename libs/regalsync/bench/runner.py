@@ -46,7 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--salesforce-latency-ms", type=int, default=0,
                         help="latency added to every Salesforce REST call")
     parser.add_argument("--rate", type=float, default=0.0,
-                        help="outbound changes per second (0: as fast as possible)")
+                        help="outbound changes, or inbound webhooks, per second "
+                        "(0: as fast as possible)")
     parser.add_argument("--json", type=Path, dest="json_path", help="also write figures here")
     parser.add_argument("--state-dir", type=Path, help="keep state and logs here")
 
@@ -89,7 +90,7 @@ def _inbound(options: BenchOptions, work: Path) -> tuple[Figures, Figures, str]:
     with suite_in_background(suite):
         phones = seed_contacts(suite, options.events)
         _inject_latency(suite, options.salesforce_latency_ms)
-        measured = run_inbound(suite, phones, run_id="bench")
+        measured = run_inbound(suite, phones, run_id="bench", rate=options.rate)
         naive = run_naive(suite, phones, run_id="naive")
     title = (f"Inbound: {options.events} call.completed webhooks for existing Contacts, "
              f"{options.storage}")
