@@ -38,6 +38,7 @@ async def test_an_expired_entry_is_fetched_again() -> None:
     await asyncio.sleep(0.15)
 
     await asyncio.gather(*(directory.get("acme") for _ in range(50)))
+    await asyncio.sleep(0.1)
 
     assert mapping.calls == 2
 
@@ -48,4 +49,39 @@ async def test_each_tenant_is_asked_for_separately() -> None:
 
     await asyncio.gather(*(directory.get(t) for t in ("acme", "globex") for _ in range(20)))
 
+    assert mapping.calls == 2
+
+
+async def test_an_entry_in_use_is_renewed_before_it_expires() -> None:
+    """Near the end of its TTL an entry is answered at once and fetched again
+    in the background, so callers never all wait on mapping-service."""
+    mapping = CountingMapping()
+    directory = TenantDirectory(mapping, ttl_seconds=0.5)  # type: ignore[arg-type]
+    await directory.get("acme")
+    await asyncio.sleep(0.42)
+
+    began = asyncio.get_running_loop().time()
+    await asyncio.gather(*(directory.get("acme") for _ in range(50)))
+    waited = asyncio.get_running_loop().time() - began
+    await asyncio.sleep(0.1)  # the background fetch (50 ms) completes
+    await asyncio.sleep(0.1)  # past the first entry's TTL: the renewed one answers
+    began = asyncio.get_running_loop().time()
+    await directory.get("acme")
+
+    assert waited < 0.04
+    assert asyncio.get_running_loop().time() - began < 0.04
+    assert mapping.calls == 2
+
+
+async def test_an_expired_entry_waits_for_a_fresh_answer() -> None:
+    """No answer is older than the TTL: a configuration change holds within it."""
+    mapping = CountingMapping()
+    directory = TenantDirectory(mapping, ttl_seconds=0.1)  # type: ignore[arg-type]
+    await directory.get("acme")
+    await asyncio.sleep(0.15)
+
+    began = asyncio.get_running_loop().time()
+    await directory.get("acme")
+
+    assert asyncio.get_running_loop().time() - began >= 0.04
     assert mapping.calls == 2
