@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +38,7 @@ from regalsync.service_kit import (
     tenant_directory,
 )
 from regalsync.settings import load_settings, setting
-from regalsync.storage import Storage
+from regalsync.storage import Storage, open_storage
 from regalsync.tenants import TenantDirectory
 
 log = structlog.get_logger(__name__)
@@ -71,6 +73,7 @@ class IngressSettings(ConnectSettings):
 async def main(stop: asyncio.Event, settings: IngressSettings) -> None:
     """Serve webhooks, take change events and drain the inbox until stopped."""
     async with (service_base("ingress-gateway", settings) as base,
+                _edge_storage(settings, base.storage) as edge_storage,
                 tenant_directory(settings) as tenants,
                 salesforce_clients(settings, tenants, base.storage) as clients,
                 _downstream(settings) as downstream):
@@ -82,7 +85,7 @@ async def main(stop: asyncio.Event, settings: IngressSettings) -> None:
                              batches_in_flight=settings.inbox_batches_in_flight,
                              worth_gathering=worth_gathering)
         subscriptions: dict[str, TenantSubscription] = {}
-        runner = await _start_http(settings, base.storage, tenants, worker.wake, subscriptions,
+        runner = await _start_http(settings, edge_storage, tenants, worker.wake, subscriptions,
                                    clients)
         tasks = [asyncio.create_task(worker.run(stop)),
                  asyncio.create_task(_discover_tenants(
@@ -94,6 +97,25 @@ async def main(stop: asyncio.Event, settings: IngressSettings) -> None:
         finally:
             await runner.cleanup()
             await asyncio.wait(tasks, timeout=settings.shutdown_grace_seconds / 2)
+
+
+@asynccontextmanager
+async def _edge_storage(settings: IngressSettings,
+                        shared: Storage) -> AsyncIterator[Storage]:
+    """Give the HTTP edge, which records webhooks, a SQLite connection of its own.
+
+    A SQLite connection runs one transaction at a time, and a webhook's
+    acknowledgement must not wait behind the pipeline's claims and
+    acknowledgements. PostgreSQL's pool already gives each its own.
+    """
+    if not settings.storage_url.startswith("sqlite:"):
+        yield shared
+        return
+    storage = await open_storage(settings.storage_url, apply_migrations=False)
+    try:
+        yield storage
+    finally:
+        await storage.close()
 
 
 async def _start_http(settings: IngressSettings, storage: Storage, tenants: TenantDirectory,
