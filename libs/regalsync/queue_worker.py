@@ -66,7 +66,7 @@ class QueueWorker:
         max_attempts: int = 20,
         gather_seconds: float = 0.0,
         batches_in_flight: int = 1,
-        worth_gathering: Callable[[ClaimedItem], bool] | None = None,
+        gather_seconds_for: Callable[[ClaimedItem], float] | None = None,
     ) -> None:
         if batches_in_flight < 1:
             raise ValueError("batches_in_flight must be at least 1")
@@ -79,8 +79,9 @@ class QueueWorker:
         self._poll = poll_seconds
         self._max_attempts = max_attempts
         self._gather = gather_seconds
-        # Which items justify holding a batch; by default, all of them.
-        self._worth_gathering = worth_gathering
+        # How long each kind of item may be held for company; by default,
+        # ``gather_seconds`` for all of them.
+        self._gather_for = gather_seconds_for
         self._lanes = batches_in_flight
         # One lane claims (and gathers) at a time, so lanes add batches in
         # flight without splitting what would have been one batch in two.
@@ -158,16 +159,15 @@ class QueueWorker:
         """Hold a small, fresh batch briefly and add what arrived meanwhile.
 
         Items posted one at a time would otherwise each pay for their own
-        downstream calls; no item waits longer than ``gather_seconds``
+        downstream calls; no item waits longer than its gathering time
         after it was queued, and a full or older batch does not wait.
         """
-        if self._gather <= 0 or len(items) >= self._batch_size:
-            return items
-        if self._worth_gathering is not None and \
-                not any(self._worth_gathering(item) for item in items):
+        window = self._gather if self._gather_for is None else \
+            max(self._gather_for(item) for item in items)
+        if window <= 0 or len(items) >= self._batch_size:
             return items
         oldest = min(item.enqueued_at for item in items)
-        wait = min(self._gather, oldest + self._gather - time.time())
+        wait = min(window, oldest + window - time.time())
         if wait <= 0:
             return items
         await asyncio.sleep(wait)

@@ -18,7 +18,7 @@ from ingress_gateway.backfill import ROUTE as BACKFILL_ROUTE
 from ingress_gateway.backfill import Backfills
 from ingress_gateway.change_intake import TenantSubscription
 from ingress_gateway.flows import Downstream
-from ingress_gateway.inbox import QUEUE, worth_gathering
+from ingress_gateway.inbox import QUEUE, is_webhook
 from ingress_gateway.oauth_connect import ConnectSettings, add_routes
 from ingress_gateway.outbound_flow import subscribed_objects
 from ingress_gateway.pipeline import Pipeline
@@ -64,7 +64,11 @@ class IngressSettings(ConnectSettings):
         100_000, description="Inbox backlog past which webhooks get 429 (0: no limit).")
     inbox_gather_seconds: float = setting(
         0.4, description="How long a fresh, small inbox batch of webhooks waits for more, "
-        "so webhooks posted one at a time share Salesforce calls (changes do not wait).")
+        "so webhooks posted one at a time share Salesforce calls.")
+    inbox_change_gather_seconds: float = setting(
+        0.1, description="How long a fresh, small inbox batch of Salesforce changes waits "
+        "for more. Changes come in Pub/Sub batches already, so the wait is short: enough "
+        "for a trickle of small batches to share one read of the records.")
     inbox_batches_in_flight: int = setting(
         4, description="Inbox batches driven through the pipeline at once, so one "
         "batch waiting on matcher or Salesforce does not hold up the next.")
@@ -83,7 +87,9 @@ async def main(stop: asyncio.Event, settings: IngressSettings) -> None:
                              lease_seconds=settings.queue_lease_seconds,
                              gather_seconds=settings.inbox_gather_seconds,
                              batches_in_flight=settings.inbox_batches_in_flight,
-                             worth_gathering=worth_gathering)
+                             gather_seconds_for=lambda item: (
+                                 settings.inbox_gather_seconds if is_webhook(item)
+                                 else settings.inbox_change_gather_seconds))
         subscriptions: dict[str, TenantSubscription] = {}
         runner = await _start_http(settings, edge_storage, tenants, worker.wake, subscriptions,
                                    clients)

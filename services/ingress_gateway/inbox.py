@@ -44,13 +44,8 @@ def webhook_item(tenant: str, event: dict[str, Any]) -> QueueItem:
                      ordering_key=f"regal:{event_id}", payload=_dump(body))
 
 
-def worth_gathering(item: ClaimedItem) -> bool:
-    """Whether holding an inbox batch for more items pays off for ``item``.
-
-    Webhooks come one per request, so a short wait lets many share their
-    Salesforce calls. Changes already come in Pub/Sub batches: waiting
-    would only add latency.
-    """
+def is_webhook(item: ClaimedItem) -> bool:
+    """Tell a Regal webhook's inbox item from a Salesforce change's."""
     return item.idempotency_key.startswith(_WEBHOOK_KEY_PREFIX)
 
 

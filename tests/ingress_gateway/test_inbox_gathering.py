@@ -1,8 +1,8 @@
-"""Only webhooks hold an inbox batch for company; changes go at once."""
+"""The inbox tells webhooks from changes, which it gathers for different times."""
 
 from __future__ import annotations
 
-from ingress_gateway.inbox import RecordChange, change_item, webhook_item, worth_gathering
+from ingress_gateway.inbox import RecordChange, change_item, is_webhook, webhook_item
 from regalsync.storage import ClaimedItem, QueueItem
 
 
@@ -13,17 +13,17 @@ def claimed(item: QueueItem) -> ClaimedItem:
                        attempts=1, enqueued_at=0.0, lease_until=60.0, last_error=None)
 
 
-def test_a_webhook_is_worth_gathering() -> None:
+def test_a_webhook_is_a_webhook() -> None:
     event = {"eventId": "evt-1", "name": "call.completed"}
-    assert worth_gathering(claimed(webhook_item("acme", event)))
+    assert is_webhook(claimed(webhook_item("acme", event)))
 
 
-def test_a_bare_webhook_without_id_is_worth_gathering() -> None:
-    assert worth_gathering(claimed(webhook_item("acme", {"name": "sms.sent"})))
+def test_a_bare_webhook_without_id_is_a_webhook() -> None:
+    assert is_webhook(claimed(webhook_item("acme", {"name": "sms.sent"})))
 
 
 def test_a_salesforce_change_is_not() -> None:
     change = RecordChange(entity="Contact", change_type="UPDATE",
                           record_id="003000000000001AAA", changed_fields=("Phone",),
                           commit_timestamp_ms=1)
-    assert not worth_gathering(claimed(change_item("acme", b"\x01", change)))
+    assert not is_webhook(claimed(change_item("acme", b"\x01", change)))

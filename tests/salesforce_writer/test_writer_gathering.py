@@ -103,12 +103,13 @@ class TestGathering:
 
         assert asyncio.get_running_loop().time() - began < 0.1
 
-    async def test_items_not_worth_gathering_go_at_once(self, storage: Storage) -> None:
-        """A batch of items the predicate rejects is not held."""
+    async def test_items_given_no_gathering_time_go_at_once(self, storage: Storage) -> None:
+        """A batch whose items may not be held is handled without waiting."""
         recorder = Recorder()
         worker = QueueWorker(storage, QUEUE, recorder.handle, worker="test",
                              gather_seconds=0.5,
-                             worth_gathering=lambda i: i.idempotency_key.startswith("w"))
+                             gather_seconds_for=lambda i: 0.5 if i.idempotency_key[0] == "w"
+                             else 0.0)
         await storage.enqueue(QUEUE, [item(1)])
         began = asyncio.get_running_loop().time()
 
@@ -116,3 +117,17 @@ class TestGathering:
 
         assert asyncio.get_running_loop().time() - began < 0.2
         assert recorder.batches == [1]
+
+    async def test_each_kind_waits_its_own_gathering_time(self, storage: Storage) -> None:
+        """An item given a shorter time is held only that long."""
+        recorder = Recorder()
+        worker = QueueWorker(storage, QUEUE, recorder.handle, worker="test",
+                             gather_seconds_for=lambda i: 0.15)
+        await storage.enqueue(QUEUE, [item(1)])
+        began = asyncio.get_running_loop().time()
+
+        await worker.run_once()
+
+        waited = asyncio.get_running_loop().time() - began
+        assert recorder.batches == [1]
+        assert 0.08 <= waited < 0.4
