@@ -21,8 +21,8 @@ class RequestWindow:
     late Regal saw it. Instead a request holds its place in the window
     from the moment it starts until one window after its answer came
     back: Regal saw it somewhere in between, so Regal's count can never
-    exceed ours. The window lives in this process: with several publisher
-    replicas, give each ``rate / replicas`` (the Helm chart does).
+    exceed ours. The window lives in this process: several publisher
+    replicas each allow the whole rate (docs/known-limitations.md).
     """
 
     def __init__(self, rate: float, *,
