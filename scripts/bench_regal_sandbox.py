@@ -23,13 +23,10 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +34,7 @@ from typing import Any
 import psutil
 
 from regalsync.bench.floor import post_all
+from regalsync.bench.sandbox_process import profiled, running_module
 
 
 @dataclass
@@ -88,54 +86,15 @@ def contact_events(count: int, keys: list[str]) -> list[tuple[str, bytes]]:
     return pairs
 
 
-@contextlib.contextmanager
 def running_sandbox(
     keys: list[str], rate_limit: int, work_dir: Path, package_root: Path | None,
-) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, Any]]]:
-    """Start ``python -m sandbox.regal`` and yield (process, announcement)."""
-    env = dict(os.environ)
-    if package_root is not None:
-        env["PYTHONPATH"] = os.pathsep.join(
-            [str(package_root), *filter(None, [env.get("PYTHONPATH")])])
-    argv = [sys.executable, "-m", "sandbox.regal", "--port", "0",
-            "--rate-limit", str(rate_limit), "--state-dir", str(work_dir)]
+) -> contextlib.AbstractContextManager[tuple[subprocess.Popen[bytes], dict[str, Any]]]:
+    """Start ``python -m sandbox.regal`` with one account per key."""
+    arguments = ["--port", "0", "--rate-limit", str(rate_limit), "--state-dir", str(work_dir)]
     for key in keys:
-        argv += ["--api-key", key]
-    # Logs go to a file, as the suite's supervisor sends them.
-    with (work_dir / "regal-sandbox.log").open("ab") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own module, our own arguments
-            argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log)
-    try:
-        # The first stdout line is the start announcement; EOF means it died.
-        line = process.stdout.readline() if process.stdout else b""
-        if not line:
-            raise RuntimeError(f"the sandbox did not start; see {work_dir}")
-        yield process, json.loads(line)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def start_py_spy(pid: int, output: Path) -> subprocess.Popen[bytes]:
-    """Record the sandbox's stacks until stopped."""
-    py_spy = Path(sys.executable).parent / "py-spy"
-    return subprocess.Popen(  # noqa: S603 - a fixed tool with our own arguments
-        [str(py_spy), "record", "-p", str(pid), "-o", str(output), "--format", "raw",
-         "--rate", "200", "--nonblocking"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def stop_py_spy(recorder: subprocess.Popen[bytes]) -> None:
-    """Let py-spy write its profile and exit."""
-    recorder.send_signal(signal.SIGINT)
-    try:
-        recorder.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        recorder.kill()
+        arguments += ["--api-key", key]
+    return running_module("sandbox.regal", arguments, work_dir, package_root=package_root,
+                          stop_seconds=10)
 
 
 def cpu_seconds(process: psutil.Process) -> float:
@@ -151,12 +110,7 @@ def run_variant(label: str, package_root: Path | None, args: argparse.Namespace)
             running_sandbox(keys, args.sandbox_rate_limit, Path(scratch),
                             package_root) as (process, announcement):
         watched = psutil.Process(process.pid)
-        recorder = None
-        if args.py_spy is not None:
-            args.py_spy.mkdir(parents=True, exist_ok=True)
-            recorder = start_py_spy(process.pid, args.py_spy / f"{label.replace(' ', '-')}.txt")
-            time.sleep(1.0)
-        try:
+        with profiled(process.pid, args.py_spy, label):
             for number in range(1, args.passes + 1):
                 if number > 1:
                     # Each pass starts a fresh client window: let the sandbox's
@@ -171,9 +125,6 @@ def run_variant(label: str, package_root: Path | None, args: argparse.Namespace)
                                       cpu_seconds(watched) - cpu_before,
                                       time.process_time() - own_before)
                 print(figures.line(f"{label} pass {number}"), flush=True)
-        finally:
-            if recorder is not None:
-                stop_py_spy(recorder)
 
 
 def main() -> int:

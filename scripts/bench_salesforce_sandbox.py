@@ -31,9 +31,6 @@ import argparse
 import contextlib
 import functools
 import hashlib
-import json
-import os
-import signal
 import ssl
 import subprocess
 import sys
@@ -49,6 +46,7 @@ import httpx
 import psutil
 
 from regalsync.bench.org_client import OrgClient
+from regalsync.bench.sandbox_process import profiled, running_module
 
 API = "/services/data/v59.0"
 BATCH = 200
@@ -114,51 +112,14 @@ def search_text(keys: list[str]) -> str:
             f"Contact({CONTACT_FIELDS}), Lead({LEAD_FIELDS})")
 
 
-@contextlib.contextmanager
 def running_sandbox(
     work_dir: Path, package_root: Path | None,
-) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, Any]]]:
-    """Start ``python -m sandbox.salesforce`` and yield (process, connection facts)."""
-    env = dict(os.environ)
-    if package_root is not None:
-        env["PYTHONPATH"] = os.pathsep.join(
-            [str(package_root), *filter(None, [env.get("PYTHONPATH")])])
-    argv = [sys.executable, "-m", "sandbox.salesforce", "--port", "0", "--pubsub-port", "0",
-            "--state-dir", str(work_dir), "--metadata-dir", str(METADATA),
-            "--daily-api-limit", "1000000"]
-    with (work_dir / "salesforce-sandbox.log").open("ab") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own module, our own arguments
-            argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log)
-    try:
-        line = process.stdout.readline() if process.stdout else b""
-        if not line:
-            raise RuntimeError(f"the sandbox did not start; see {work_dir}")
-        yield process, json.loads(line)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def start_py_spy(pid: int, output: Path) -> subprocess.Popen[bytes]:
-    """Record the sandbox's stacks until stopped."""
-    py_spy = Path(sys.executable).parent / "py-spy"
-    return subprocess.Popen(  # noqa: S603 - a fixed tool with our own arguments
-        [str(py_spy), "record", "-p", str(pid), "-o", str(output), "--format", "raw",
-         "--rate", "200", "--nonblocking"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def stop_py_spy(recorder: subprocess.Popen[bytes]) -> None:
-    """Let py-spy write its profile and exit."""
-    recorder.send_signal(signal.SIGINT)
-    try:
-        recorder.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        recorder.kill()
+) -> contextlib.AbstractContextManager[tuple[subprocess.Popen[bytes], dict[str, Any]]]:
+    """Start ``python -m sandbox.salesforce`` with the Pub/Sub API on."""
+    arguments = ["--port", "0", "--pubsub-port", "0", "--state-dir", str(work_dir),
+                 "--metadata-dir", str(METADATA), "--daily-api-limit", "1000000"]
+    return running_module("sandbox.salesforce", arguments, work_dir,
+                          package_root=package_root)
 
 
 def reader(facts: dict[str, Any]) -> httpx.Client:
@@ -199,16 +160,8 @@ def run_variant(label: str, package_root: Path | None, args: argparse.Namespace)
     with tempfile.TemporaryDirectory(prefix="bench-sf-") as scratch, \
             running_sandbox(Path(scratch), package_root) as (process, facts):
         meter = Meter(psutil.Process(process.pid))
-        recorder = None
-        if args.py_spy is not None:
-            args.py_spy.mkdir(parents=True, exist_ok=True)
-            recorder = start_py_spy(process.pid, args.py_spy / f"{label.replace(' ', '-')}.txt")
-            time.sleep(1.0)
-        try:
+        with profiled(process.pid, args.py_spy, label):
             figures, digest = exercise(facts, meter, args)
-        finally:
-            if recorder is not None:
-                stop_py_spy(recorder)
     for kind, measured in figures.items():
         print(measured.line(f"{label}: {kind}"), flush=True)
     print(f"{label}: answers digest {digest}", flush=True)
