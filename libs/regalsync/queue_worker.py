@@ -64,9 +64,8 @@ class QueueWorker:
         lease_seconds: float = 60.0,
         poll_seconds: float = 0.2,
         max_attempts: int = 20,
-        gather_seconds: float = 0.0,
+        gather_seconds: float | Callable[[ClaimedItem], float] = 0.0,
         batches_in_flight: int = 1,
-        gather_seconds_for: Callable[[ClaimedItem], float] | None = None,
     ) -> None:
         if batches_in_flight < 1:
             raise ValueError("batches_in_flight must be at least 1")
@@ -78,10 +77,10 @@ class QueueWorker:
         self._lease = lease_seconds
         self._poll = poll_seconds
         self._max_attempts = max_attempts
-        self._gather = gather_seconds
-        # How long each kind of item may be held for company; by default,
-        # ``gather_seconds`` for all of them.
-        self._gather_for = gather_seconds_for
+        # How long an item may be held for company: one time for all, or
+        # one per kind of item.
+        self._gather_for = gather_seconds if callable(gather_seconds) else \
+            lambda _item: gather_seconds
         self._lanes = batches_in_flight
         # One lane claims (and gathers) at a time, so lanes add batches in
         # flight without splitting what would have been one batch in two.
@@ -162,9 +161,10 @@ class QueueWorker:
         downstream calls; no item waits longer than its gathering time
         after it was queued, and a full or older batch does not wait.
         """
-        window = self._gather if self._gather_for is None else \
-            max(self._gather_for(item) for item in items)
-        if window <= 0 or len(items) >= self._batch_size:
+        if len(items) >= self._batch_size:
+            return items
+        window = max(self._gather_for(item) for item in items)
+        if window <= 0:
             return items
         oldest = min(item.enqueued_at for item in items)
         wait = min(window, oldest + window - time.time())

@@ -85,9 +85,8 @@ async def main(stop: asyncio.Event, settings: IngressSettings) -> None:
                              Pipeline(base.storage, tenants, downstream).handle,
                              worker=worker_name("ingress-gateway"),
                              lease_seconds=settings.queue_lease_seconds,
-                             gather_seconds=settings.inbox_gather_seconds,
                              batches_in_flight=settings.inbox_batches_in_flight,
-                             gather_seconds_for=lambda item: (
+                             gather_seconds=lambda item: (
                                  settings.inbox_gather_seconds if is_webhook(item)
                                  else settings.inbox_change_gather_seconds))
         subscriptions: dict[str, TenantSubscription] = {}
@@ -114,7 +113,7 @@ async def _edge_storage(settings: IngressSettings,
     acknowledgement must not wait behind the pipeline's claims and
     acknowledgements. PostgreSQL's pool already gives each its own.
     """
-    if not settings.storage_url.startswith("sqlite:"):
+    if shared.backend_name != "sqlite":
         yield shared
         return
     storage = await open_storage(settings.storage_url, apply_migrations=False)

@@ -107,8 +107,7 @@ class TestGathering:
         """A batch whose items may not be held is handled without waiting."""
         recorder = Recorder()
         worker = QueueWorker(storage, QUEUE, recorder.handle, worker="test",
-                             gather_seconds=0.5,
-                             gather_seconds_for=lambda i: 0.5 if i.idempotency_key[0] == "w"
+                             gather_seconds=lambda i: 0.5 if i.idempotency_key[0] == "w"
                              else 0.0)
         await storage.enqueue(QUEUE, [item(1)])
         began = asyncio.get_running_loop().time()
@@ -122,7 +121,7 @@ class TestGathering:
         """An item given a shorter time is held only that long."""
         recorder = Recorder()
         worker = QueueWorker(storage, QUEUE, recorder.handle, worker="test",
-                             gather_seconds_for=lambda i: 0.15)
+                             gather_seconds=lambda i: 0.15)
         await storage.enqueue(QUEUE, [item(1)])
         began = asyncio.get_running_loop().time()
 
