@@ -35,11 +35,6 @@ class ProcessSampler:
         self._sample()
 
     @property
-    def cpu_seconds(self) -> float:
-        """CPU seconds used by the processes since sampling began."""
-        return sum(self._last[pid] - self._start[pid] for pid in self._last)
-
-    @property
     def cpu_seconds_by_name(self) -> dict[str, float]:
         """CPU seconds per process name (a restarted process adds up)."""
         used: dict[str, float] = {}
