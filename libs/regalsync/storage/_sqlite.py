@@ -6,22 +6,37 @@ every writing transaction starts with BEGIN IMMEDIATE, which takes the
 write lock up front (waiting up to the busy timeout), so a transaction
 never fails half-way when it tries to upgrade a read lock. WAL lets
 readers in other processes go on while one process writes.
+
+A whole transaction, BEGIN to COMMIT, runs in one hop to the
+connection's thread. Were each statement a separate hop, the write lock
+would be held while the event loop is busy elsewhere, and every other
+process that shares the file would wait for this process's loop too.
+So the unit of work runs to its end there: its coroutine may await only
+the transaction's own ``fetch`` and ``execute``, which never suspend.
+
+Writers also take turns on a lock file beside the database before BEGIN
+IMMEDIATE. SQLite's own wait for its write lock is a poll that sleeps
+longer and longer (up to 100 ms), so a writer often sleeps on past the
+moment the lock came free; the kernel hands a file lock over at once.
+The lock file only orders our own writers: SQLite's locks and the busy
+timeout still guard the database against anyone else.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
-
-import aiosqlite
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from regalsync.storage._migrations import apply_migrations
 from regalsync.storage._models import StorageUnavailable
 from regalsync.storage._sql import Dialect, Migration, Row, Tx
 
-__all__ = ["SqliteBackend"]
+__all__ = ["SqliteBackend", "WorkSuspended"]
 
 T = TypeVar("T")
 
@@ -33,18 +48,22 @@ _LEDGER_DDL = (
 _SYNCHRONOUS = ("FULL", "NORMAL")
 
 
+class WorkSuspended(RuntimeError):
+    """A unit of work awaited something other than its transaction."""
+
+
 class _SqliteTx:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    """Statements on the connection; the coroutines finish without suspending."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
     async def fetch(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
-        return [tuple(row) for row in await self._conn.execute_fetchall(
-            sql, tuple(params)
-        )]
+        rows: list[Row] = self._conn.execute(sql, tuple(params)).fetchall()
+        return rows
 
     async def execute(self, sql: str, params: Sequence[object] = ()) -> int:
-        async with self._conn.execute(sql, tuple(params)) as cursor:
-            return cursor.rowcount
+        return self._conn.execute(sql, tuple(params)).rowcount
 
 
 class SqliteBackend:
@@ -52,10 +71,13 @@ class SqliteBackend:
 
     dialect = Dialect("sqlite", for_update="", skip_locked="")
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, thread: ThreadPoolExecutor,
+                 writers_lock: int | None = None) -> None:
         self._conn = conn
         self._tx = _SqliteTx(conn)
-        self._lock = asyncio.Lock()
+        # One thread: transactions run one after another, in arrival order.
+        self._thread = thread
+        self._writers_lock = writers_lock
 
     @classmethod
     async def connect(
@@ -68,37 +90,31 @@ class SqliteBackend:
         """Open the database file at `path` (or `:memory:`)."""
         if synchronous.upper() not in _SYNCHRONOUS:
             raise ValueError(f"synchronous must be one of {_SYNCHRONOUS}")
-        # isolation_level=None: we issue BEGIN and COMMIT ourselves.
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        loop = asyncio.get_running_loop()
         try:
-            # The busy timeout first, so the switch to WAL waits for a
-            # process that is opening the same file at the same moment.
-            await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
-        except sqlite3.Error as error:
-            await conn.close()
-            raise StorageUnavailable(f"cannot open SQLite: {error}") from error
-
-        return cls(conn)
+            conn = await loop.run_in_executor(
+                thread, _open, path, synchronous.upper(), busy_timeout_ms)
+        except BaseException:
+            thread.shutdown(wait=False)
+            raise
+        writers_lock = None
+        if path != ":memory:":
+            writers_lock = await loop.run_in_executor(thread, _open_writers_lock, path)
+        return cls(conn, thread, writers_lock)
 
     async def run(
         self, work: Callable[[Tx], Awaitable[T]], *, write: bool = True
     ) -> T:
         """Run `work` in one transaction, after any other of this
-        process's transactions."""
-        async with self._lock:
-            try:
-                await self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            except sqlite3.OperationalError as error:
-                raise StorageUnavailable(f"SQLite busy: {error}") from error
-            try:
-                result = await work(self._tx)
-                await self._conn.execute("COMMIT")
-            except BaseException:
-                await self._rollback()
-                raise
-            return result
+        process's transactions.
+
+        The transaction runs to its end in the connection's thread even
+        if the caller is cancelled meanwhile; every unit of work is one
+        that may commit unseen (each stage is idempotent).
+        """
+        return await asyncio.get_running_loop().run_in_executor(
+            self._thread, self._transact, work, write)
 
     async def migrate(self, migrations: Sequence[Migration]) -> list[int]:
         """Apply missing migrations under the database's write lock."""
@@ -109,9 +125,67 @@ class SqliteBackend:
         return await self.run(work)
 
     async def close(self) -> None:
-        """Close the connection."""
-        await self._conn.close()
+        """Close the connection once the transactions before it are done."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._thread, self._conn.close)
+        if self._writers_lock is not None:
+            os.close(self._writers_lock)
+        self._thread.shutdown(wait=False)
 
-    async def _rollback(self) -> None:
-        if self._conn.in_transaction:
-            await self._conn.execute("ROLLBACK")
+    def _transact(self, work: Callable[[Tx], Awaitable[T]], write: bool) -> T:
+        # Runs in the connection's thread.
+        if not write:
+            return self._transact_locked(work, "BEGIN")
+        if self._writers_lock is None:
+            return self._transact_locked(work, "BEGIN IMMEDIATE")
+        # Released by the kernel too, should this process die holding it.
+        fcntl.flock(self._writers_lock, fcntl.LOCK_EX)
+        try:
+            return self._transact_locked(work, "BEGIN IMMEDIATE")
+        finally:
+            fcntl.flock(self._writers_lock, fcntl.LOCK_UN)
+
+    def _transact_locked(self, work: Callable[[Tx], Awaitable[T]], begin: str) -> T:
+        try:
+            self._conn.execute(begin)
+        except sqlite3.OperationalError as error:
+            raise StorageUnavailable(f"SQLite busy: {error}") from error
+        try:
+            result = _run_to_end(work(self._tx))
+            self._conn.execute("COMMIT")
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+        return result
+
+
+def _open(path: str, synchronous: str, busy_timeout_ms: int) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN and COMMIT ourselves.
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        # The busy timeout first, so the switch to WAL waits for a
+        # process that is opening the same file at the same moment.
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute(f"PRAGMA synchronous = {synchronous}")
+    except sqlite3.Error as error:
+        conn.close()
+        raise StorageUnavailable(f"cannot open SQLite: {error}") from error
+    return conn
+
+
+def _open_writers_lock(path: str) -> int:
+    return os.open(f"{path}-writers.lock", os.O_RDWR | os.O_CREAT, 0o600)
+
+
+def _run_to_end(step: Awaitable[T]) -> T:
+    """Finish a coroutine that awaits only statements, which never suspend."""
+    coroutine: Coroutine[Any, Any, T] = step  # type: ignore[assignment]
+    try:
+        coroutine.send(None)
+    except StopIteration as finished:
+        result: T = finished.value
+        return result
+    coroutine.close()
+    raise WorkSuspended("a SQLite unit of work awaited something other than its Tx")
