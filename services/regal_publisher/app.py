@@ -9,6 +9,8 @@ import aiohttp
 
 from regal_publisher.delivery import Backoff
 from regal_publisher.publishing import Publisher
+from regal_publisher.rate_limit import TenantRateLimits
+from regal_publisher.replicas import ReplicaMembership
 from regal_publisher.servicer import QUEUE, RegalPublisherServicer
 from regalsync.contracts.publisher.v1 import publisher_pb2_grpc
 from regalsync.grpc_server import GrpcServer, GrpcService
@@ -44,12 +46,18 @@ async def main(stop: asyncio.Event, settings: PublisherSettings) -> None:
     async with (service_base("regal-publisher", settings) as base,
                 tenant_directory(settings) as tenants,
                 aiohttp.ClientSession() as http):
+        # The queue worker's name is unique to this process: it names the
+        # replica among the publishers that share each tenant's rate.
+        replica_id = worker_name("regal-publisher")
+        limits = TenantRateLimits()
+        membership = ReplicaMembership(base.storage, limits, replica_id)
         publisher = Publisher(
             http, tenants, concurrency=settings.publisher_concurrency,
             backoff=Backoff(settings.publisher_retry_base_seconds,
-                            settings.publisher_retry_cap_seconds))
+                            settings.publisher_retry_cap_seconds),
+            limits=limits)
         worker = QueueWorker(base.storage, QUEUE, publisher.handle,
-                             worker=worker_name("regal-publisher"),
+                             worker=replica_id,
                              batch_size=settings.publisher_batch_size,
                              lease_seconds=settings.queue_lease_seconds,
                              max_attempts=settings.publisher_max_attempts,
@@ -59,8 +67,15 @@ async def main(stop: asyncio.Event, settings: PublisherSettings) -> None:
             [GrpcService(SERVICE_NAME, servicer,
                          publisher_pb2_grpc.add_RegalPublisherServicer_to_server)],
             host=settings.grpc_host, port=settings.grpc_port)
+
+        async def deliver(stopping: asyncio.Event) -> None:
+            # As a member only: the lease goes once the worker has settled
+            # its batches and their requests have left Regal's window.
+            async with membership.taking_part():
+                await worker.run(stopping)
+
         await serve(server, stop, grace_seconds=settings.shutdown_grace_seconds,
-                    background=[worker.run])
+                    background=[deliver])
 
 
 def run() -> int:

@@ -43,11 +43,14 @@ class Publisher:
     """The queue handler: post each event and decide its settlement."""
 
     def __init__(self, http: aiohttp.ClientSession, tenants: TenantDirectory,
-                 *, concurrency: int = 32, backoff: Backoff | None = None) -> None:
+                 *, concurrency: int = 32, backoff: Backoff | None = None,
+                 limits: TenantRateLimits | None = None) -> None:
+        """Deliver with ``limits`` holding each tenant to this replica's share
+        of its rate (by default one replica's: the whole rate)."""
         self._http = http
         self._backoff = backoff or Backoff()
         self._tenants = tenants
-        self._limits = TenantRateLimits()
+        self._limits = limits or TenantRateLimits()
         self._slots = asyncio.Semaphore(concurrency)
 
     async def handle(self, items: Sequence[ClaimedItem]) -> list[Settlement]:

@@ -6,49 +6,19 @@ directory (mapping-service over gRPC in production) is a stand-in.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import AsyncIterator, Sequence
 
 import aiohttp
 import pytest
+from publisher_support import KEY, StaticTenants, items, tenant
 
 from regal_publisher.delivery import Backoff
 from regal_publisher.publishing import Publisher
-from regalsync.contracts.mapping.v1 import mapping_pb2
 from regalsync.queue_worker import Settle, Settlement
 from regalsync.storage import ClaimedItem
 from sandbox.regal.app import RunningSandbox, running_regal_sandbox
 from sandbox.regal.settings import SandboxSettings
-
-KEY = "test-key"
-
-
-class StaticTenants:
-    """Answer like mapping-service's GetTenant for a fixed set of tenants."""
-
-    def __init__(self, *tenants: mapping_pb2.Tenant) -> None:
-        self._tenants = {t.tenant_id: t for t in tenants}
-
-    async def get(self, tenant_id: str) -> mapping_pb2.Tenant:
-        return self._tenants[tenant_id]
-
-
-def tenant(sandbox: RunningSandbox, *, rate: float = 300.0,
-           timeout: float = 10.0) -> mapping_pb2.Tenant:
-    return mapping_pb2.Tenant(tenant_id="acme", regal=mapping_pb2.RegalConnection(
-        events_url=sandbox.events_url, api_key_ref=KEY, requests_per_second=rate,
-        timeout_seconds=timeout))
-
-
-def items(count: int, *, attempts: int = 1) -> list[ClaimedItem]:
-    return [ClaimedItem(id=n, queue="regal_events", tenant="acme",
-                        idempotency_key=f"k{n}", ordering_key=f"profile-{n}",
-                        payload=json.dumps({"name": "Salesforce Lead Created",
-                                            "traits": {"phone": f"+1202555{n:04d}"}}).encode(),
-                        attempts=attempts, enqueued_at=0.0, lease_until=0.0,
-                        last_error=None)
-            for n in range(count)]
 
 
 @pytest.fixture

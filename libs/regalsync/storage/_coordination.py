@@ -23,6 +23,14 @@ _ACQUIRE = (
     " RETURNING holder"
 )
 
+# A prefix compared character for character: LIKE would read `%` and `_`
+# as wildcards (and ignores case in SQLite), and a range comparison would
+# follow PostgreSQL's collation, which need not order names by bytes.
+_COUNT_LIVE_WITH_PREFIX = (
+    "SELECT count(*) FROM leases"
+    " WHERE substr(name, 1, length(?)) = ? AND expires_at > ?"
+)
+
 
 class CheckpointStore(Component):
     """Keep small named values per tenant, such as a replay id."""
@@ -151,3 +159,15 @@ class LeaseStore(Component):
         rows = await self._backend.run(work, write=False)
 
         return str(rows[0][0]) if rows else None
+
+    async def count_live_leases(self, prefix: str) -> int:
+        """Return how many live leases have a name starting with `prefix`,
+        such as the members of a group that each hold one."""
+        params = (prefix, prefix, self._clock())
+
+        async def work(tx: Tx) -> list[Row]:
+            return await tx.fetch(_COUNT_LIVE_WITH_PREFIX, params)
+
+        rows = await self._backend.run(work, write=False)
+
+        return int(rows[0][0])

@@ -126,3 +126,36 @@ class TestLeases:
         assert not await storage.release_lease("cdc:acme", "pod-b")
         assert await storage.release_lease("cdc:acme", "pod-a")
         assert await storage.acquire_lease("cdc:acme", "pod-b", 30)
+
+    async def test_count_live_leases_under_a_prefix(
+        self, storage: Storage, second_storage: Storage
+    ) -> None:
+        """Every replica counts the live leases whose name starts with a prefix."""
+        await storage.acquire_lease("members/pod-a", "pod-a", 30)
+        await second_storage.acquire_lease("members/pod-b", "pod-b", 30)
+        await storage.acquire_lease("cdc:acme", "pod-a", 30)
+
+        assert await storage.count_live_leases("members/") == 2
+        assert await second_storage.count_live_leases("members/") == 2
+        assert await storage.count_live_leases("nobody/") == 0
+
+    async def test_count_leaves_out_expired_and_released_leases(
+        self, storage: Storage, clock: ManualClock
+    ) -> None:
+        """A lease counts only while it lives."""
+        await storage.acquire_lease("members/pod-a", "pod-a", 10)
+        await storage.acquire_lease("members/pod-b", "pod-b", 30)
+        await storage.acquire_lease("members/pod-c", "pod-c", 30)
+        await storage.release_lease("members/pod-c", "pod-c")
+        clock.advance(10)
+
+        assert await storage.count_live_leases("members/") == 1
+
+    async def test_count_reads_the_prefix_literally(self, storage: Storage) -> None:
+        """Wildcard characters and case in a prefix match only themselves."""
+        for name in ("a%b/1", "axb/1", "a_b/1", "A%B/1", "a%b", "a%"):
+            await storage.acquire_lease(name, "pod-a", 30)
+
+        assert await storage.count_live_leases("a%b/") == 1
+        assert await storage.count_live_leases("a_b/") == 1
+        assert await storage.count_live_leases("a%") == 3
