@@ -76,13 +76,17 @@ class LocalSuite:
     Salesforce sandbox (one org each, sharing one CA) and their own account
     in the one Regal sandbox. ``replicas`` runs more than one process of a
     service (``{"matcher": 2}``); callers balance over all of them.
+    ``sandbox_niceness`` lowers the sandboxes' CPU priority, so that on one
+    machine they take only what the services leave, as remote systems would.
     """
 
     def __init__(self, state_dir: Path, *, with_sandboxes: bool, tenants: int = 1,
                  replicas: Mapping[str, int] | None = None,
-                 extra_env: Mapping[str, str] | None = None) -> None:
+                 extra_env: Mapping[str, str] | None = None,
+                 sandbox_niceness: int = 0) -> None:
         self.state_dir = state_dir.resolve()
         self.with_sandboxes = with_sandboxes
+        self._sandbox_niceness = sandbox_niceness
         self.tenant_count = tenants
         self._replicas = {name: 1 for name in (*SERVICES, "ingress")} | dict(replicas or {})
         self._extra_env = dict(extra_env or {})
@@ -189,7 +193,7 @@ class LocalSuite:
         await self.supervisor.start(ProcessSpec("regal-sandbox", [
             sys.executable, "-m", "sandbox.regal", "--port", str(regal_port),
             *[arg for key in keys for arg in ("--api-key", key)],
-            "--state-dir", str(regal_dir)]))
+            "--state-dir", str(regal_dir)], niceness=self._sandbox_niceness))
         orgs = [await self._start_salesforce(0)]
         for index in range(1, self.tenant_count):
             # One CA for every org: the services trust a single bundle.
@@ -216,7 +220,8 @@ class LocalSuite:
         port, pubsub_port = free_ports(2)
         await self.supervisor.start(ProcessSpec(directory.name, [
             sys.executable, "-m", "sandbox.salesforce", "--port", str(port),
-            "--pubsub-port", str(pubsub_port), "--state-dir", str(directory)]))
+            "--pubsub-port", str(pubsub_port), "--state-dir", str(directory)],
+            niceness=self._sandbox_niceness))
         return await _read_json_file(directory / "salesforce-sandbox.json", "salesforce")
 
     async def _wait_until_serving(self) -> None:

@@ -28,6 +28,9 @@ class ProcessSpec:
     name: str
     argv: Sequence[str]
     env: Mapping[str, str] = field(default_factory=dict)
+    # Added to the niceness the process inherits: above 0, it yields the
+    # CPU to the others (see os.nice).
+    niceness: int = 0
 
 
 @dataclass
@@ -101,6 +104,10 @@ class Supervisor:
                 *child.spec.argv, env=env, stdin=asyncio.subprocess.DEVNULL,
                 stdout=output, stderr=output, start_new_session=True,
             )
+        if child.spec.niceness:
+            pid = child.process.pid
+            inherited = os.getpriority(os.PRIO_PROCESS, pid)
+            os.setpriority(os.PRIO_PROCESS, pid, inherited + child.spec.niceness)
         child.started_at = time.monotonic()
         log.info("process_started", process=child.spec.name, pid=child.process.pid)
 
