@@ -27,7 +27,9 @@ SERVICE_NAME = "regalsync.writer.v1.SalesforceWriter"
 @dataclass(frozen=True, kw_only=True)
 class WriterSettings(SalesforceSettings):
     grpc_port: int = setting(50064, description="Port the gRPC server binds.")
-    writer_batch_size: int = setting(200, description="Writes claimed per batch.")
+    writer_batch_size: int = setting(
+        400, description="Writes claimed per batch. Each webhook usually makes two writes "
+        "(its Task and its event record), so 400 fills one 200-record Collection of each.")
     writer_gather_seconds: float = setting(
         0.5, description="How long a fresh, small batch of writes waits for more, so "
         "each Salesforce call carries more records.")
