@@ -93,14 +93,11 @@ class SqliteBackend:
         thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         loop = asyncio.get_running_loop()
         try:
-            conn = await loop.run_in_executor(
+            conn, writers_lock = await loop.run_in_executor(
                 thread, _open, path, synchronous.upper(), busy_timeout_ms)
         except BaseException:
             thread.shutdown(wait=False)
             raise
-        writers_lock = None
-        if path != ":memory:":
-            writers_lock = await loop.run_in_executor(thread, _open_writers_lock, path)
         return cls(conn, thread, writers_lock)
 
     async def run(
@@ -135,17 +132,17 @@ class SqliteBackend:
     def _transact(self, work: Callable[[Tx], Awaitable[T]], write: bool) -> T:
         # Runs in the connection's thread.
         if not write:
-            return self._transact_locked(work, "BEGIN")
+            return self._transaction(work, "BEGIN")
         if self._writers_lock is None:
-            return self._transact_locked(work, "BEGIN IMMEDIATE")
+            return self._transaction(work, "BEGIN IMMEDIATE")
         # Released by the kernel too, should this process die holding it.
         fcntl.flock(self._writers_lock, fcntl.LOCK_EX)
         try:
-            return self._transact_locked(work, "BEGIN IMMEDIATE")
+            return self._transaction(work, "BEGIN IMMEDIATE")
         finally:
             fcntl.flock(self._writers_lock, fcntl.LOCK_UN)
 
-    def _transact_locked(self, work: Callable[[Tx], Awaitable[T]], begin: str) -> T:
+    def _transaction(self, work: Callable[[Tx], Awaitable[T]], begin: str) -> T:
         try:
             self._conn.execute(begin)
         except sqlite3.OperationalError as error:
@@ -160,7 +157,9 @@ class SqliteBackend:
         return result
 
 
-def _open(path: str, synchronous: str, busy_timeout_ms: int) -> sqlite3.Connection:
+def _open(path: str, synchronous: str,
+          busy_timeout_ms: int) -> tuple[sqlite3.Connection, int | None]:
+    """Open the connection and, for a file, the writers' lock beside it."""
     # isolation_level=None: we issue BEGIN and COMMIT ourselves.
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
@@ -169,14 +168,12 @@ def _open(path: str, synchronous: str, busy_timeout_ms: int) -> sqlite3.Connecti
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute(f"PRAGMA synchronous = {synchronous}")
-    except sqlite3.Error as error:
+        if path == ":memory:":
+            return conn, None
+        return conn, os.open(f"{path}-writers.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except (sqlite3.Error, OSError) as error:
         conn.close()
         raise StorageUnavailable(f"cannot open SQLite: {error}") from error
-    return conn
-
-
-def _open_writers_lock(path: str) -> int:
-    return os.open(f"{path}-writers.lock", os.O_RDWR | os.O_CREAT, 0o600)
 
 
 def _run_to_end(step: Awaitable[T]) -> T:
