@@ -34,7 +34,12 @@ from typing import Any
 import psutil
 
 from regalsync.bench.floor import post_all
-from regalsync.bench.sandbox_process import profiled, running_module
+from regalsync.bench.sandbox_process import (
+    add_comparison_arguments,
+    profiled,
+    run_compared,
+    running_module,
+)
 
 
 @dataclass
@@ -139,15 +144,8 @@ def main() -> int:
                         help="requests per second per key, as the publisher paces")
     parser.add_argument("--sandbox-rate-limit", type=int, default=300,
                         help="the sandbox's own per-key limit; 0 turns it off")
-    parser.add_argument("--compare-with", type=Path, default=None,
-                        help="a folder holding another sandbox/regal package to run first")
-    parser.add_argument("--py-spy", type=Path, default=None,
-                        help="write a py-spy raw profile of each sandbox here")
-    args = parser.parse_args()
-    if args.compare_with is not None:
-        run_variant("before", args.compare_with.resolve(), args)
-    run_variant("working tree", None, args)
-    return 0
+    add_comparison_arguments(parser, "sandbox/regal")
+    return run_compared(run_variant, parser.parse_args())
 
 
 if __name__ == "__main__":

@@ -46,7 +46,12 @@ import httpx
 import psutil
 
 from regalsync.bench.org_client import OrgClient
-from regalsync.bench.sandbox_process import profiled, running_module
+from regalsync.bench.sandbox_process import (
+    add_comparison_arguments,
+    profiled,
+    run_compared,
+    running_module,
+)
 
 API = "/services/data/v59.0"
 BATCH = 200
@@ -228,15 +233,8 @@ def main() -> int:
     parser.add_argument("--contacts", type=int, default=2000)
     parser.add_argument("--searches", type=int, default=10,
                         help="searches (and Id queries) to time one by one")
-    parser.add_argument("--compare-with", type=Path, default=None,
-                        help="a folder holding another sandbox/salesforce package to run first")
-    parser.add_argument("--py-spy", type=Path, default=None,
-                        help="write a py-spy raw profile of each sandbox here")
-    args = parser.parse_args()
-    if args.compare_with is not None:
-        run_variant("before", args.compare_with.resolve(), args)
-    run_variant("working tree", None, args)
-    return 0
+    add_comparison_arguments(parser, "sandbox/salesforce")
+    return run_compared(run_variant, parser.parse_args())
 
 
 if __name__ == "__main__":

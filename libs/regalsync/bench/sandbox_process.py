@@ -8,6 +8,7 @@ so before and after come from one run.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -15,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -76,3 +77,22 @@ def profiled(pid: int, out_dir: Path | None, label: str) -> Iterator[None]:
             recorder.wait(timeout=30)
         except subprocess.TimeoutExpired:
             recorder.kill()
+
+
+def add_comparison_arguments(parser: argparse.ArgumentParser, package: str) -> None:
+    """Add ``--compare-with`` (another copy of ``package``) and ``--py-spy``."""
+    parser.add_argument("--compare-with", type=Path, default=None,
+                        help=f"a folder holding another {package} package to run first")
+    parser.add_argument("--py-spy", type=Path, default=None,
+                        help="write a py-spy raw profile of each sandbox here")
+
+
+RunVariant = Callable[[str, Path | None, argparse.Namespace], None]
+
+
+def run_compared(run_variant: RunVariant, args: argparse.Namespace) -> int:
+    """Run the older copy first when one is given, then the working tree."""
+    if args.compare_with is not None:
+        run_variant("before", args.compare_with.resolve(), args)
+    run_variant("working tree", None, args)
+    return 0
