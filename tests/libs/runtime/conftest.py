@@ -108,10 +108,23 @@ def toy_count(channel: Any) -> Any:
     )
 
 
+class _WatchedStream(io.StringIO):
+    """A log stream that says when a line was written (from the event loop)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written = asyncio.Event()
+
+    def write(self, text: str) -> int:
+        size = super().write(text)
+        self.written.set()
+        return size
+
+
 class LogCapture:
     """JSON log lines written since logging was configured."""
 
-    def __init__(self, stream: io.StringIO) -> None:
+    def __init__(self, stream: _WatchedStream) -> None:
         self._stream = stream
 
     @property
@@ -123,10 +136,23 @@ class LogCapture:
 
         return [line for line in lines if name is None or line["event"] == name]
 
+    async def logged(self, name: str, count: int = 1) -> list[dict[str, Any]]:
+        """Wait until ``count`` lines named ``name`` are written, then return them.
+
+        A gRPC server logs a call after its answer is sent, so the client
+        can hold the answer a moment before the line exists.
+        """
+        async with asyncio.timeout(5):
+            while True:
+                self._stream.written.clear()
+                if len(found := self.events(name)) >= count:
+                    return found
+                await self._stream.written.wait()
+
 
 @pytest.fixture
 def logs() -> Iterator[LogCapture]:
-    stream = io.StringIO()
+    stream = _WatchedStream()
     configure_logging("json", "debug", "test", stream=stream)
     structlog.contextvars.clear_contextvars()
     yield LogCapture(stream)

@@ -117,7 +117,7 @@ class TestCallLog:
         metadata = (("x-request-id", "req-42"),)
         await toy_act(channel)(ToyRequest("echo"), metadata=metadata)
 
-        [line] = logs.events("grpc_call")
+        [line] = await logs.logged("grpc_call")
         assert line["method"] == f"/{TOY_SERVICE}/Act"
         assert line["code"] == "OK"
         assert line["request_id"] == "req-42"
@@ -139,7 +139,7 @@ class TestCallLog:
         metadata = (("x-tenant-id", "globex"),)
         await toy_act(channel)(ToyRequest("echo"), metadata=metadata)
 
-        [line] = logs.events("grpc_call")
+        [line] = await logs.logged("grpc_call")
         assert line["tenant"] == "globex"
 
     async def test_request_id_generated(self, channel: Any, logs: LogCapture) -> None:
@@ -147,7 +147,7 @@ class TestCallLog:
         await toy_act(channel)(ToyRequest("echo"))
         await toy_act(channel)(ToyRequest("echo"))
 
-        ids = {line["request_id"] for line in logs.events("grpc_call")}
+        ids = {line["request_id"] for line in await logs.logged("grpc_call", count=2)}
         assert len(ids) == 2
         assert all(len(request_id) == 32 for request_id in ids)
 
@@ -156,7 +156,7 @@ class TestCallLog:
         with pytest.raises(grpc.aio.AioRpcError):
             await toy_act(channel)(ToyRequest("invalid"))
 
-        [line] = logs.events("grpc_call")
+        [line] = await logs.logged("grpc_call")
         assert line["code"] == "INVALID_ARGUMENT"
         assert line["level"] == "info"
 
@@ -165,7 +165,7 @@ class TestCallLog:
         with pytest.raises(grpc.aio.AioRpcError):
             await toy_act(channel)(ToyRequest("flaky"))
 
-        [line] = logs.events("grpc_call")
+        [line] = await logs.logged("grpc_call")
         assert line["code"] == "UNAVAILABLE"
 
     async def test_crash_logged_redacted(self, channel: Any, logs: LogCapture) -> None:
@@ -173,7 +173,7 @@ class TestCallLog:
         with pytest.raises(grpc.aio.AioRpcError):
             await toy_act(channel)(ToyRequest("crash"))
 
-        [line] = logs.events("grpc_call")
+        [line] = await logs.logged("grpc_call")
         assert line["level"] == "error"
         assert "RuntimeError: lookup of [phone] failed" in line["exception"]
         # The whole number, not "555" alone: a timestamp or duration may hold that.
@@ -184,7 +184,7 @@ class TestCallLog:
         """A streaming call logs one line when the stream ends."""
         received = [n async for n in toy_count(channel)(ToyRequest("echo"))]
 
-        [line] = logs.events("grpc_call")
+        [line] = await logs.logged("grpc_call")
         assert received == ["1", "2", "3"]
         assert line["method"] == f"/{TOY_SERVICE}/Count"
         assert line["code"] == "OK"
@@ -195,7 +195,7 @@ class TestCallLog:
         """Probe traffic stays out of the info-level log."""
         await health_status(channel)
 
-        [line] = logs.events("grpc_call")
+        [line] = await logs.logged("grpc_call")
         assert line["level"] == "debug"
 
 
