@@ -33,7 +33,7 @@ class BudgetStore(Component):
         async def work(tx: Tx) -> list[Row]:
             return await tx.fetch(_ADD_USAGE, params)
 
-        return int((await self._backend.run(work))[0][0])
+        return int((await self._backend.run(work, one_statement=True))[0][0])
 
     async def get_usage(self, tenant: str, counter: str, day: dt.date) -> int:
         """Return a tenant's counter for `day` (0 when nothing was used)."""
@@ -46,7 +46,7 @@ class BudgetStore(Component):
                 params,
             )
 
-        rows = await self._backend.run(work, write=False)
+        rows = await self._backend.run(work, write=False, one_statement=True)
 
         return int(rows[0][0]) if rows else 0
 

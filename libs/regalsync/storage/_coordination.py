@@ -44,7 +44,7 @@ class CheckpointStore(Component):
                 (tenant, name),
             )
 
-        rows = await self._backend.run(work, write=False)
+        rows = await self._backend.run(work, write=False, one_statement=True)
 
         return bytes(rows[0][0]) if rows else None
 
@@ -57,7 +57,7 @@ class CheckpointStore(Component):
         async def work(tx: Tx) -> int:
             return await tx.execute(_UPSERT_CHECKPOINT, params)
 
-        await self._backend.run(work)
+        await self._backend.run(work, one_statement=True)
 
     async def compare_and_set_checkpoint(
         self, tenant: str, name: str, expected: bytes | None, value: bytes
@@ -79,7 +79,7 @@ class CheckpointStore(Component):
                 (value, now, tenant, name, expected),
             )
 
-        return await self._backend.run(work) == 1
+        return await self._backend.run(work, one_statement=True) == 1
 
     async def take_checkpoint(self, tenant: str, name: str) -> bytes | None:
         """Remove the checkpoint and return its value (None if unset).
@@ -95,7 +95,7 @@ class CheckpointStore(Component):
                 (tenant, name),
             )
 
-        rows = await self._backend.run(work)
+        rows = await self._backend.run(work, one_statement=True)
 
         return bytes(rows[0][0]) if rows else None
 
@@ -116,7 +116,7 @@ class LeaseStore(Component):
         async def work(tx: Tx) -> list[Row]:
             return await tx.fetch(_ACQUIRE, params)
 
-        return bool(await self._backend.run(work))
+        return bool(await self._backend.run(work, one_statement=True))
 
     async def renew_lease(
         self, name: str, holder: str, ttl_seconds: float
@@ -133,7 +133,7 @@ class LeaseStore(Component):
                 params,
             )
 
-        return await self._backend.run(work) == 1
+        return await self._backend.run(work, one_statement=True) == 1
 
     async def release_lease(self, name: str, holder: str) -> bool:
         """Give up a lease so another holder can take it at once."""
@@ -144,7 +144,7 @@ class LeaseStore(Component):
                 (name, holder),
             )
 
-        return await self._backend.run(work) == 1
+        return await self._backend.run(work, one_statement=True) == 1
 
     async def lease_holder(self, name: str) -> str | None:
         """Return who holds a live lease on `name`, if anyone."""
@@ -156,7 +156,7 @@ class LeaseStore(Component):
                 (name, now),
             )
 
-        rows = await self._backend.run(work, write=False)
+        rows = await self._backend.run(work, write=False, one_statement=True)
 
         return str(rows[0][0]) if rows else None
 
@@ -168,6 +168,6 @@ class LeaseStore(Component):
         async def work(tx: Tx) -> list[Row]:
             return await tx.fetch(_COUNT_LIVE_WITH_PREFIX, params)
 
-        rows = await self._backend.run(work, write=False)
+        rows = await self._backend.run(work, write=False, one_statement=True)
 
         return int(rows[0][0])

@@ -62,7 +62,7 @@ class DocumentStore(Component):
         async def work(tx: Tx) -> list[Row]:
             return await tx.fetch(sql, params)
 
-        rows = await self._backend.run(work, write=False)
+        rows = await self._backend.run(work, write=False, one_statement=True)
         if not rows:
             return None
         number, body, created_at = rows[0]

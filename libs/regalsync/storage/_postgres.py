@@ -7,6 +7,8 @@ else relies on unique keys and row locks under READ COMMITTED.
 
 from __future__ import annotations
 
+import time
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -17,13 +19,20 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from regalsync.storage._migrations import apply_migrations
 from regalsync.storage._models import StorageUnavailable
-from regalsync.storage._sql import Dialect, Migration, Row, Tx
+from regalsync.storage._sql import Dialect, Migration, OneStatementTx, Row, Tx
 
 __all__ = ["PostgresBackend"]
 
 T = TypeVar("T")
 
-_Pool = AsyncConnectionPool[psycopg.AsyncConnection[TupleRow]]
+_Connection = psycopg.AsyncConnection[TupleRow]
+_Pool = AsyncConnectionPool[_Connection]
+# A connection idle for longer than this is checked (one round trip)
+# before it is handed out: it may have been cut while it sat in the
+# pool, by a server restart or a proxy's idle timeout. One in steady use
+# is not; should it have broken, its statement fails, the caller retries
+# and the pool replaces it.
+_CHECK_WHEN_IDLE_SECONDS = 5.0
 # Deadlocks between batches that share keys are rare and harmless to
 # retry, since the whole transaction rolled back.
 _ATTEMPTS = 5
@@ -41,7 +50,7 @@ _MIGRATION_LOCK = (
 
 
 class _PostgresTx:
-    def __init__(self, conn: psycopg.AsyncConnection[TupleRow]) -> None:
+    def __init__(self, conn: _Connection) -> None:
         self._conn = conn
 
     async def fetch(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
@@ -62,20 +71,29 @@ class PostgresBackend:
         skip_locked="FOR UPDATE SKIP LOCKED",
     )
 
-    def __init__(self, pool: _Pool) -> None:
+    def __init__(self, pool: _Pool,
+                 last_used: weakref.WeakKeyDictionary[_Connection, float]) -> None:
         self._pool = pool
+        self._last_used = last_used
 
     @classmethod
     async def connect(
         cls, conninfo: str, *, max_connections: int = 10
     ) -> PostgresBackend:
         """Open a pool on `conninfo` (a postgresql:// URL)."""
+        last_used: weakref.WeakKeyDictionary[_Connection, float] = weakref.WeakKeyDictionary()
+
+        async def check_if_idle(conn: _Connection) -> None:
+            idle_since = last_used.get(conn)
+            if idle_since is None or time.monotonic() - idle_since > _CHECK_WHEN_IDLE_SECONDS:
+                await AsyncConnectionPool.check_connection(conn)
+
         pool: _Pool = AsyncConnectionPool(
             conninfo,
             min_size=1,
             max_size=max_connections,
             kwargs={"autocommit": True},
-            check=AsyncConnectionPool.check_connection,
+            check=check_if_idle,
             open=False,
         )
         try:
@@ -84,16 +102,24 @@ class PostgresBackend:
             await pool.close()
             raise StorageUnavailable("cannot connect to PostgreSQL") from error
 
-        return cls(pool)
+        return cls(pool, last_used)
 
     async def run(
-        self, work: Callable[[Tx], Awaitable[T]], *, write: bool = True
+        self,
+        work: Callable[[Tx], Awaitable[T]],
+        *,
+        write: bool = True,
+        one_statement: bool = False,
     ) -> T:
-        """Run `work` in one transaction, again after a deadlock."""
+        """Run `work` in one transaction, again after a deadlock.
+
+        With `one_statement`, the statement is sent alone, in autocommit,
+        which makes it a transaction of its own without BEGIN and COMMIT.
+        """
         attempt = 1
         while True:
             try:
-                return await self._run_once(work)
+                return await self._run_once(work, one_statement)
             except (errors.DeadlockDetected, errors.SerializationFailure) as error:
                 if attempt == _ATTEMPTS:
                     raise StorageUnavailable("PostgreSQL conflict") from error
@@ -114,9 +140,18 @@ class PostgresBackend:
         """Close every connection of the pool."""
         await self._pool.close()
 
-    async def _run_once(self, work: Callable[[Tx], Awaitable[T]]) -> T:
-        async with self._pool.connection() as conn, conn.transaction():
-            return await work(_PostgresTx(conn))
+    async def _run_once(self, work: Callable[[Tx], Awaitable[T]],
+                        one_statement: bool) -> T:
+        async with self._pool.connection() as conn:
+            try:
+                if one_statement:
+                    # BEGIN and COMMIT are a round trip each; a statement
+                    # sent alone in autocommit is a transaction by itself.
+                    return await work(OneStatementTx(_PostgresTx(conn)))
+                async with conn.transaction():
+                    return await work(_PostgresTx(conn))
+            finally:
+                self._last_used[conn] = time.monotonic()
 
 
 def _native(sql: str) -> str:

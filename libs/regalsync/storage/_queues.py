@@ -22,7 +22,7 @@ from regalsync.storage._models import (
     QueueItemNotFound,
     QueueStats,
 )
-from regalsync.storage._sql import Row, Tx, chunked, placeholders
+from regalsync.storage._sql import CHUNK, Row, Tx, chunked, placeholders
 
 __all__ = ["QueueStore"]
 
@@ -94,7 +94,7 @@ class QueueStore(Component):
         async def work(tx: Tx) -> list[bool]:
             return await _insert(tx, queue, items, now)
 
-        return await self._backend.run(work)
+        return await self._backend.run(work, one_statement=len(items) <= CHUNK)
 
     async def claim(
         self, queue: str, *, worker: str, limit: int, lease_seconds: float
@@ -108,7 +108,7 @@ class QueueStore(Component):
         async def probe(tx: Tx) -> list[Row]:
             return await tx.fetch(_ANY_CLAIMABLE, (queue, now, now))
 
-        if not await self._backend.run(probe, write=False):
+        if not await self._backend.run(probe, write=False, one_statement=True):
             return []
         sql = _CLAIM.format(skip_locked=self._backend.dialect.skip_locked)
         params = (queue, now, now, limit, worker, now + lease_seconds)
@@ -116,7 +116,7 @@ class QueueStore(Component):
         async def work(tx: Tx) -> list[Row]:
             return await tx.fetch(sql, params)
 
-        rows = await self._backend.run(work)
+        rows = await self._backend.run(work, one_statement=True)
 
         return sorted((_claimed(queue, row) for row in rows), key=_by_id)
 
@@ -127,7 +127,7 @@ class QueueStore(Component):
         async def work(tx: Tx) -> int:
             return await _finish(tx, queue, ids, now)
 
-        return await self._backend.run(work)
+        return await self._backend.run(work, one_statement=_fits_one_statement(ids))
 
     async def retry(
         self,
@@ -150,7 +150,7 @@ class QueueStore(Component):
         async def work(tx: Tx) -> int:
             return await _update_ids(tx, sql, head, ids)
 
-        return await self._backend.run(work)
+        return await self._backend.run(work, one_statement=_fits_one_statement(ids))
 
     async def postpone(
         self,
@@ -175,7 +175,7 @@ class QueueStore(Component):
         async def work(tx: Tx) -> int:
             return await _update_ids(tx, sql, head, ids)
 
-        return await self._backend.run(work)
+        return await self._backend.run(work, one_statement=_fits_one_statement(ids))
 
     async def dead_letter(
         self, queue: str, ids: Sequence[int], reason: str
@@ -192,7 +192,7 @@ class QueueStore(Component):
         async def work(tx: Tx) -> int:
             return await _update_ids(tx, sql, (reason, now, queue), ids)
 
-        return await self._backend.run(work)
+        return await self._backend.run(work, one_statement=_fits_one_statement(ids))
 
     async def move(
         self,
@@ -233,7 +233,7 @@ class QueueStore(Component):
             return await tx.fetch(sql, params)
 
         pending, in_flight, dead, oldest = (await self._backend.run(
-            work, write=False
+            work, write=False, one_statement=True
         ))[0]
         age = None if oldest is None else max(now - oldest, 0.0)
 
@@ -379,6 +379,10 @@ def _claimed(queue: str, row: Row) -> ClaimedItem:
         last_error=row[8],
         trace_context=row[9],
     )
+
+
+def _fits_one_statement(ids: Sequence[int]) -> bool:
+    return len(ids) <= CHUNK
 
 
 def _by_id(item: ClaimedItem) -> int:

@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 __all__ = [
+    "CHUNK",
     "Backend",
     "Dialect",
     "Migration",
+    "OneStatementTx",
     "Row",
+    "TooManyStatements",
     "Tx",
     "chunked",
     "placeholders",
@@ -25,7 +28,7 @@ T = TypeVar("T")
 Row = tuple[Any, ...]
 
 # Far below SQLite's 32766 bound variables, and keeps statements small.
-_CHUNK = 400
+CHUNK = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,16 +71,51 @@ class Backend(Protocol):
     dialect: Dialect
 
     async def run(
-        self, work: Callable[[Tx], Awaitable[T]], *, write: bool = True
+        self,
+        work: Callable[[Tx], Awaitable[T]],
+        *,
+        write: bool = True,
+        one_statement: bool = False,
     ) -> T:
         """Run `work` in one transaction; commit on return, roll back on
-        error."""
+        error.
+
+        `one_statement` promises that `work` runs a single statement,
+        which a backend may then send without BEGIN and COMMIT of its
+        own: the statement is a transaction by itself. A second
+        statement raises `TooManyStatements`.
+        """
 
     async def migrate(self, migrations: Sequence[Migration]) -> list[int]:
         """Apply the migrations not yet applied; return their versions."""
 
     async def close(self) -> None:
         """Release the connections."""
+
+
+class TooManyStatements(RuntimeError):
+    """A unit of work run as one statement tried to run another."""
+
+
+class OneStatementTx:
+    """A Tx that lets through one statement, for `one_statement` work."""
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+        self._spent = False
+
+    async def fetch(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
+        self._spend()
+        return await self._tx.fetch(sql, params)
+
+    async def execute(self, sql: str, params: Sequence[object] = ()) -> int:
+        self._spend()
+        return await self._tx.execute(sql, params)
+
+    def _spend(self) -> None:
+        if self._spent:
+            raise TooManyStatements("a one-statement unit of work ran a second statement")
+        self._spent = True
 
 
 def placeholders(count: int, width: int = 1) -> str:
@@ -87,7 +125,7 @@ def placeholders(count: int, width: int = 1) -> str:
     return ", ".join([group] * count)
 
 
-def chunked(values: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
+def chunked(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     """Yield `values` in slices small enough for one statement."""
     for start in range(0, len(values), size):
         yield values[start : start + size]

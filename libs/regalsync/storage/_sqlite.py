@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 
 from regalsync.storage._migrations import apply_migrations
 from regalsync.storage._models import StorageUnavailable
-from regalsync.storage._sql import Dialect, Migration, Row, Tx
+from regalsync.storage._sql import Dialect, Migration, OneStatementTx, Row, Tx
 
 __all__ = ["SqliteBackend", "WorkSuspended"]
 
@@ -101,7 +101,11 @@ class SqliteBackend:
         return cls(conn, thread, writers_lock)
 
     async def run(
-        self, work: Callable[[Tx], Awaitable[T]], *, write: bool = True
+        self,
+        work: Callable[[Tx], Awaitable[T]],
+        *,
+        write: bool = True,
+        one_statement: bool = False,
     ) -> T:
         """Run `work` in one transaction, after any other of this
         process's transactions.
@@ -109,9 +113,14 @@ class SqliteBackend:
         The transaction runs to its end in the connection's thread even
         if the caller is cancelled meanwhile; every unit of work is one
         that may commit unseen (each stage is idempotent).
+
+        `one_statement` saves nothing here, as the whole transaction is
+        one hop to the connection's thread either way; the promise is
+        still held to, so that a broken one fails on SQLite too.
         """
+        tx = OneStatementTx(self._tx) if one_statement else self._tx
         return await asyncio.get_running_loop().run_in_executor(
-            self._thread, self._transact, work, write)
+            self._thread, self._transact, work, write, tx)
 
     async def migrate(self, migrations: Sequence[Migration]) -> list[int]:
         """Apply missing migrations under the database's write lock."""
@@ -129,26 +138,26 @@ class SqliteBackend:
             os.close(self._writers_lock)
         self._thread.shutdown(wait=False)
 
-    def _transact(self, work: Callable[[Tx], Awaitable[T]], write: bool) -> T:
+    def _transact(self, work: Callable[[Tx], Awaitable[T]], write: bool, tx: Tx) -> T:
         # Runs in the connection's thread.
         if not write:
-            return self._transaction(work, "BEGIN")
+            return self._transaction(work, tx, "BEGIN")
         if self._writers_lock is None:
-            return self._transaction(work, "BEGIN IMMEDIATE")
+            return self._transaction(work, tx, "BEGIN IMMEDIATE")
         # Released by the kernel too, should this process die holding it.
         fcntl.flock(self._writers_lock, fcntl.LOCK_EX)
         try:
-            return self._transaction(work, "BEGIN IMMEDIATE")
+            return self._transaction(work, tx, "BEGIN IMMEDIATE")
         finally:
             fcntl.flock(self._writers_lock, fcntl.LOCK_UN)
 
-    def _transaction(self, work: Callable[[Tx], Awaitable[T]], begin: str) -> T:
+    def _transaction(self, work: Callable[[Tx], Awaitable[T]], tx: Tx, begin: str) -> T:
         try:
             self._conn.execute(begin)
         except sqlite3.OperationalError as error:
             raise StorageUnavailable(f"SQLite busy: {error}") from error
         try:
-            result = _run_to_end(work(self._tx))
+            result = _run_to_end(work(tx))
             self._conn.execute("COMMIT")
         except BaseException:
             if self._conn.in_transaction:
