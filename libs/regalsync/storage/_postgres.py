@@ -69,6 +69,7 @@ class PostgresBackend:
         "postgresql",
         for_update="FOR UPDATE",
         skip_locked="FOR UPDATE SKIP LOCKED",
+        arrays=True,
     )
 
     def __init__(self, pool: _Pool,

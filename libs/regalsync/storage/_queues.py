@@ -22,14 +22,14 @@ from regalsync.storage._models import (
     QueueItemNotFound,
     QueueStats,
 )
-from regalsync.storage._sql import CHUNK, Row, Tx, chunked, placeholders
+from regalsync.storage._sql import CHUNK, Dialect, Row, Tx, any_of, chunked, rows_of
 
 __all__ = ["QueueStore"]
 
 _INSERT = (
     "INSERT INTO queue_items (queue, tenant, idempotency_key,"
     " ordering_key, payload, available_at, enqueued_at, trace_context)"
-    " VALUES {rows}"
+    " {rows}"
     " ON CONFLICT (queue, tenant, idempotency_key) DO NOTHING"
     " RETURNING tenant, idempotency_key"
 )
@@ -75,6 +75,8 @@ FROM queue_items
 WHERE queue = ? AND state IN ('pending', 'dead') {tenant_filter}
 """
 
+_INSERT_TYPES = ("text", "text", "text", "text", "bytea", "float8", "float8", "text")
+
 _DEAD_COLUMNS = (
     "id, tenant, idempotency_key, ordering_key, payload, attempts,"
     " last_error, finished_at"
@@ -91,8 +93,10 @@ class QueueStore(Component):
         new (False: its idempotency key was already in the queue)."""
         now = self._clock()
 
+        dialect = self._backend.dialect
+
         async def work(tx: Tx) -> list[bool]:
-            return await _insert(tx, queue, items, now)
+            return await _insert(tx, dialect, queue, items, now)
 
         return await self._backend.run(work, one_statement=len(items) <= CHUNK)
 
@@ -123,9 +127,10 @@ class QueueStore(Component):
     async def ack(self, queue: str, ids: Sequence[int]) -> int:
         """Mark items done; return how many were still pending."""
         now = self._clock()
+        dialect = self._backend.dialect
 
         async def work(tx: Tx) -> int:
-            return await _finish(tx, queue, ids, now)
+            return await _finish(tx, dialect, queue, ids, now)
 
         return await self._backend.run(work, one_statement=_fits_one_statement(ids))
 
@@ -143,12 +148,13 @@ class QueueStore(Component):
         sql = (
             "UPDATE queue_items SET available_at = ?, last_error = ?,"
             " leased_by = NULL, lease_until = NULL"
-            " WHERE queue = ? AND state = 'pending' AND id IN ({ids})"
+            " WHERE queue = ? AND state = 'pending' AND {ids}"
         )
         head = (now + max(delay_seconds, 0.0), error, queue)
+        dialect = self._backend.dialect
 
         async def work(tx: Tx) -> int:
-            return await _update_ids(tx, sql, head, ids)
+            return await _update_ids(tx, dialect, sql, head, ids)
 
         return await self._backend.run(work, one_statement=_fits_one_statement(ids))
 
@@ -168,12 +174,13 @@ class QueueStore(Component):
             "UPDATE queue_items SET available_at = ?, last_error = ?,"
             " leased_by = NULL, lease_until = NULL,"
             " attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END"
-            " WHERE queue = ? AND state = 'pending' AND id IN ({ids})"
+            " WHERE queue = ? AND state = 'pending' AND {ids}"
         )
         head = (now + max(delay_seconds, 0.0), reason, queue)
+        dialect = self._backend.dialect
 
         async def work(tx: Tx) -> int:
-            return await _update_ids(tx, sql, head, ids)
+            return await _update_ids(tx, dialect, sql, head, ids)
 
         return await self._backend.run(work, one_statement=_fits_one_statement(ids))
 
@@ -186,11 +193,12 @@ class QueueStore(Component):
         sql = (
             "UPDATE queue_items SET state = 'dead', last_error = ?,"
             " finished_at = ?, leased_by = NULL, lease_until = NULL"
-            " WHERE queue = ? AND state = 'pending' AND id IN ({ids})"
+            " WHERE queue = ? AND state = 'pending' AND {ids}"
         )
+        dialect = self._backend.dialect
 
         async def work(tx: Tx) -> int:
-            return await _update_ids(tx, sql, (reason, now, queue), ids)
+            return await _update_ids(tx, dialect, sql, (reason, now, queue), ids)
 
         return await self._backend.run(work, one_statement=_fits_one_statement(ids))
 
@@ -209,10 +217,11 @@ class QueueStore(Component):
         """
         now = self._clock()
         wanted = len(set(ids))
+        dialect = self._backend.dialect
 
         async def work(tx: Tx) -> list[bool]:
-            accepted = await _insert(tx, to_queue, items, now)
-            if await _finish(tx, from_queue, ids, now) != wanted:
+            accepted = await _insert(tx, dialect, to_queue, items, now)
+            if await _finish(tx, dialect, from_queue, ids, now) != wanted:
                 raise QueueItemNotFound(
                     f"an item of queue {from_queue!r} is no longer pending"
                 )
@@ -266,16 +275,14 @@ class QueueStore(Component):
         """Put a tenant's dead letters (all, or those in `ids`) back at
         the end of their queue with fresh attempts; return how many."""
         now = self._clock()
+        dialect = self._backend.dialect
 
         async def work(tx: Tx) -> int:
-            letters = await _select_dead(tx, queue, tenant, ids)
+            letters = await _select_dead(tx, dialect, queue, tenant, ids)
             for chunk in chunked([letter.id for letter in letters]):
-                await tx.execute(
-                    "DELETE FROM queue_items"
-                    f" WHERE id IN ({placeholders(len(chunk))})",
-                    chunk,
-                )
-            await _insert(tx, queue, [_requeued(d) for d in letters], now)
+                condition, params = any_of(dialect, "id", chunk)
+                await tx.execute(f"DELETE FROM queue_items WHERE {condition}", params)
+            await _insert(tx, dialect, queue, [_requeued(d) for d in letters], now)
             return len(letters)
 
         return await self._backend.run(work)
@@ -296,20 +303,19 @@ class QueueStore(Component):
 
 
 async def _insert(
-    tx: Tx, queue: str, items: Sequence[QueueItem], now: float
+    tx: Tx, dialect: Dialect, queue: str, items: Sequence[QueueItem], now: float
 ) -> list[bool]:
     """Insert new items in their given order; report which were new."""
     accepted: set[tuple[str, str]] = set()
     for chunk in chunked(items):
-        params: list[object] = []
-        for item in chunk:
-            params += [
-                queue, item.tenant, item.idempotency_key, item.ordering_key,
-                item.payload, now + max(item.delay_seconds, 0.0), now,
-                item.trace_context,
-            ]
-        sql = _INSERT.format(rows=placeholders(len(chunk), 8))
-        rows = await tx.fetch(sql, params)
+        values = [
+            (queue, item.tenant, item.idempotency_key, item.ordering_key,
+             item.payload, now + max(item.delay_seconds, 0.0), now,
+             item.trace_context)
+            for item in chunk
+        ]
+        source, params = rows_of(dialect, _INSERT_TYPES, values)
+        rows = await tx.fetch(_INSERT.format(rows=source), params)
         accepted.update((row[0], row[1]) for row in rows)
 
     # A key repeated within one batch is new only the first time.
@@ -323,30 +329,31 @@ async def _insert(
 
 
 async def _finish(
-    tx: Tx, queue: str, ids: Sequence[int], now: float
+    tx: Tx, dialect: Dialect, queue: str, ids: Sequence[int], now: float
 ) -> int:
     sql = (
         "UPDATE queue_items SET state = 'done', finished_at = ?,"
         " payload = ?, leased_by = NULL, lease_until = NULL"
-        " WHERE queue = ? AND state = 'pending' AND id IN ({ids})"
+        " WHERE queue = ? AND state = 'pending' AND {ids}"
     )
 
-    return await _update_ids(tx, sql, (now, b"", queue), sorted(set(ids)))
+    return await _update_ids(tx, dialect, sql, (now, b"", queue), sorted(set(ids)))
 
 
 async def _update_ids(
-    tx: Tx, sql: str, head: tuple[object, ...], ids: Sequence[int]
+    tx: Tx, dialect: Dialect, sql: str, head: tuple[object, ...], ids: Sequence[int]
 ) -> int:
+    """Run `sql`, whose `{ids}` names the rows, on `ids` a chunk at a time."""
     changed = 0
     for chunk in chunked(ids):
-        statement = sql.format(ids=placeholders(len(chunk)))
-        changed += await tx.execute(statement, (*head, *chunk))
+        condition, params = any_of(dialect, "id", chunk)
+        changed += await tx.execute(sql.format(ids=condition), (*head, *params))
 
     return changed
 
 
 async def _select_dead(
-    tx: Tx, queue: str, tenant: str, ids: Sequence[int] | None
+    tx: Tx, dialect: Dialect, queue: str, tenant: str, ids: Sequence[int] | None
 ) -> list[DeadLetter]:
     sql = (
         f"SELECT {_DEAD_COLUMNS} FROM queue_items WHERE queue = ?"
@@ -358,8 +365,9 @@ async def _select_dead(
 
     letters = []
     for chunk in chunked(sorted(set(ids))):
-        statement = f"{sql} AND id IN ({placeholders(len(chunk))}) ORDER BY id"
-        rows = await tx.fetch(statement, (queue, tenant, *chunk))
+        condition, params = any_of(dialect, "id", chunk)
+        statement = f"{sql} AND {condition} ORDER BY id"
+        rows = await tx.fetch(statement, (queue, tenant, *params))
         letters += [_dead_letter(queue, row) for row in rows]
 
     return letters

@@ -20,8 +20,10 @@ __all__ = [
     "Row",
     "TooManyStatements",
     "Tx",
+    "any_of",
     "chunked",
     "placeholders",
+    "rows_of",
 ]
 
 T = TypeVar("T")
@@ -40,6 +42,8 @@ class Dialect:
     for_update: str
     # Appended to a claim so that concurrent claimers pass each other by.
     skip_locked: str
+    # Whether a list travels as one array parameter (see `any_of`).
+    arrays: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +127,43 @@ def placeholders(count: int, width: int = 1) -> str:
     group = "?" if width == 1 else "(" + ", ".join("?" * width) + ")"
 
     return ", ".join([group] * count)
+
+
+def any_of(
+    dialect: Dialect, column: str, values: Sequence[object]
+) -> tuple[str, list[object]]:
+    """Return `column` is one of `values`, as SQL and its parameters.
+
+    On PostgreSQL the values are one array parameter, so the statement's
+    text is the same however many there are: the driver parses it once
+    and the server prepares and plans it once, instead of every time a
+    batch has a new size. SQLite has no arrays and gets one `?` each.
+    """
+    if dialect.arrays:
+        return f"{column} = ANY(?)", [list(values)]
+    return f"{column} IN ({placeholders(len(values))})", list(values)
+
+
+def rows_of(
+    dialect: Dialect, types: Sequence[str], rows: Sequence[Sequence[object]]
+) -> tuple[str, list[object]]:
+    """Return the source of an `INSERT ... <source>` of `rows`, and its
+    parameters, in the rows' order.
+
+    `types` names each column's PostgreSQL type. On PostgreSQL the rows
+    travel as one array per column, for the reason given in `any_of`.
+    """
+    if not dialect.arrays:
+        params = [value for row in rows for value in row]
+        return "VALUES " + placeholders(len(rows), len(types)), params
+    names = [f"c{index}" for index in range(len(types))]
+    arrays = ", ".join(f"?::{kind}[]" for kind in types)
+    # Assembled from our column names and types only; values are bound.
+    source = (
+        f"SELECT {', '.join(names)} FROM unnest({arrays})"  # noqa: S608
+        f" WITH ORDINALITY AS u({', '.join(names)}, n) ORDER BY n"
+    )
+    return source, [list(column) for column in zip(*rows, strict=True)]
 
 
 def chunked(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
