@@ -127,8 +127,11 @@ class TokenProvider:
             credentials = replace(credentials, refresh_token=grant.refresh_token,
                                   login_url=grant.login_url or credentials.login_url)
         url = credentials.login_url.rstrip("/") + "/services/oauth2/token"
+        # Loading the RSA key and signing a JWT assertion take tens of ms
+        # of CPU: off the event loop, which is acknowledging webhooks.
+        form = await asyncio.to_thread(_grant_form, credentials)
         async with httpx.AsyncClient(verify=self._tls, timeout=self._timeout) as http:
-            response = await http.post(url, data=_grant_form(credentials))
+            response = await http.post(url, data=form)
         if response.status_code != 200:
             error = _oauth_error(response)
             if grant is not None and self._stored is not None and error == "invalid_grant":
