@@ -66,9 +66,10 @@ class IngressSettings(ConnectSettings):
         0.4, description="How long a fresh, small inbox batch of webhooks waits for more, "
         "so webhooks posted one at a time share Salesforce calls.")
     inbox_change_gather_seconds: float = setting(
-        0.1, description="How long a fresh, small inbox batch of Salesforce changes waits "
-        "for more. Changes come in Pub/Sub batches already, so the wait is short: enough "
-        "for a trickle of small batches to share one read of the records.")
+        0.3, description="How long a fresh, small inbox batch of Salesforce changes waits "
+        "for more, so that a trickle of small Pub/Sub batches shares one read of the "
+        "records and one pass through the pipeline. Under a third of the one-second delivery "
+        "goal; a full batch does not wait.")
     inbox_batches_in_flight: int = setting(
         4, description="Inbox batches driven through the pipeline at once, so one "
         "batch waiting on matcher or Salesforce does not hold up the next.")
