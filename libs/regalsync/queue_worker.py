@@ -24,6 +24,8 @@ from regalsync.storage._queues import QueueStore
 from regalsync.tracing import batch_span
 
 log = structlog.get_logger(__name__)
+# How often a gathering batch looks whether enough has arrived to fill it.
+_GATHER_CHECK_SECONDS = 0.1
 
 
 class Settle(enum.Enum):
@@ -160,17 +162,25 @@ class QueueWorker:
         Items posted one at a time would otherwise each pay for their own
         downstream calls; no item waits longer than its gathering time
         after it was queued, and a full or older batch does not wait.
+        The wait also ends as soon as enough has arrived to fill the
+        batch: lanes gather one at a time, so under load a full window
+        would cap the throughput at one batch per window.
         """
         if len(items) >= self._batch_size:
             return items
         window = max(self._gather_for(item) for item in items)
         if window <= 0:
             return items
-        oldest = min(item.enqueued_at for item in items)
-        wait = min(window, oldest + window - time.time())
-        if wait <= 0:
+        deadline = min(window, min(item.enqueued_at for item in items) + window
+                       - time.time()) + time.monotonic()
+        if deadline <= time.monotonic():
             return items
-        await asyncio.sleep(wait)
+        missing = self._batch_size - len(items)
+        while (wait := deadline - time.monotonic()) > 0:
+            await asyncio.sleep(min(wait, _GATHER_CHECK_SECONDS))
+            if wait > _GATHER_CHECK_SECONDS and await self._queues.has_claimable(
+                    self._queue, missing):
+                break
         more = await self._queues.claim(self._queue, worker=self._worker,
                                         limit=self._batch_size - len(items),
                                         lease_seconds=self._lease)

@@ -130,3 +130,20 @@ class TestGathering:
         waited = asyncio.get_running_loop().time() - began
         assert recorder.batches == [1]
         assert 0.08 <= waited < 0.4
+
+    async def test_gathering_ends_once_a_batch_is_full(self, storage: Storage) -> None:
+        """Under load the window does not cap throughput: a filled batch goes at once."""
+        recorder = Recorder()
+        worker = QueueWorker(storage, QUEUE, recorder.handle, worker="test",
+                             batch_size=10, gather_seconds=5.0)
+        await storage.enqueue(QUEUE, [item(0)])
+        began = asyncio.get_running_loop().time()
+
+        async def fill() -> None:
+            await asyncio.sleep(0.05)
+            await storage.enqueue(QUEUE, [item(n) for n in range(1, 10)])
+
+        await asyncio.gather(fill(), worker.run_once())
+
+        assert recorder.batches == [10]
+        assert asyncio.get_running_loop().time() - began < 1.0

@@ -65,6 +65,17 @@ WHERE queue = ? AND state = 'pending' AND available_at <= ?
 LIMIT 1
 """
 
+# How many items could be claimed, counting no further than needed: a read,
+# for a worker deciding whether to stop gathering.
+_COUNT_CLAIMABLE = """
+SELECT COUNT(*) FROM (
+  SELECT 1 FROM queue_items
+  WHERE queue = ? AND state = 'pending' AND available_at <= ?
+    AND (lease_until IS NULL OR lease_until <= ?)
+  LIMIT ?
+) AS claimable
+"""
+
 _STATS = """
 SELECT
   SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END),
@@ -123,6 +134,20 @@ class QueueStore(Component):
         rows = await self._backend.run(work, one_statement=True)
 
         return sorted((_claimed(queue, row) for row in rows), key=_by_id)
+
+    async def has_claimable(self, queue: str, at_least: int) -> bool:
+        """Tell, with a read, whether `at_least` items are waiting unleased.
+
+        Items behind their ordering key's head count too, so a claim may
+        then take fewer.
+        """
+        now = self._clock()
+
+        async def count(tx: Tx) -> list[Row]:
+            return await tx.fetch(_COUNT_CLAIMABLE, (queue, now, now, at_least))
+
+        rows = await self._backend.run(count, write=False, one_statement=True)
+        return int(rows[0][0]) >= at_least
 
     async def ack(self, queue: str, ids: Sequence[int]) -> int:
         """Mark items done; return how many were still pending."""

@@ -280,3 +280,15 @@ class TestDepth:
         stats = await storage.depth(Q)
 
         assert (stats.pending, stats.oldest_age_seconds) == (0, None)
+
+
+class TestHasClaimable:
+    async def test_counts_waiting_items_but_not_leased_ones(self, storage: Storage) -> None:
+        await storage.enqueue("q", [item(f"k{n}", order=f"o{n}") for n in range(3)])
+
+        assert await storage.has_claimable("q", 3)
+        assert not await storage.has_claimable("q", 4)
+        await storage.claim("q", worker="w", limit=1, lease_seconds=30)
+        assert await storage.has_claimable("q", 2)
+        assert not await storage.has_claimable("q", 3)
+        assert not await storage.has_claimable("other", 1)
