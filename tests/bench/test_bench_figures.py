@@ -45,3 +45,23 @@ def test_json_report_holds_every_figure(tmp_path: Path) -> None:
     measured = report["scenarios"][0]["measured"]
     assert measured["throughput_per_s"] == 500.0
     assert measured["salesforce_api_calls_per_1000"] == 15.0
+
+
+def test_steady_throughput_leaves_out_the_pipeline_filling_and_draining() -> None:
+    """1,000 events: none for 3 s while the pipeline fills, then 100/s, then a slow tail."""
+    figures = Figures("x", events=1000, seconds=16.0)
+    figures.progress = [(t / 2, 0) for t in range(7)] + [
+        (3.0 + n, n * 100) for n in range(1, 10)] + [(14.0, 950), (16.0, 1000)]
+
+    assert figures.throughput == 62.5
+    assert figures.steady_throughput == 100.0
+
+
+def test_steady_throughput_row_appears_only_where_progress_was_sampled() -> None:
+    sampled = _figures("two", [1.0])
+    sampled.progress = [(0.5, 100), (1.5, 900)]
+    unsampled = _figures("floor", [1.0])
+
+    assert "steady throughput" not in table("Outbound", unsampled, _figures("b", [1.0]))
+    assert "| steady throughput, 10% to 90% of events (events/s) | 800.0 |  |" in table(
+        "Scaling", sampled, unsampled)

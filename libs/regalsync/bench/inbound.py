@@ -66,6 +66,7 @@ def run_inbound(suite: LocalSuite, phones: list[str], *, run_id: str,
         applied = 0
         while applied < len(phones) and time.monotonic() < deadline:
             applied = org.count(soql)
+            measured.progress.append((time.time() - started, applied))
             time.sleep(0.2)
         finished = time.time()
     measured.events = applied
