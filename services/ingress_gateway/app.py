@@ -71,10 +71,10 @@ class IngressSettings(ConnectSettings):
         "records and one pass through the pipeline. Under a third of the one-second delivery "
         "goal; a full batch does not wait.")
     inbox_batches_in_flight: int = setting(
-        8, description="Inbox batches driven through the pipeline at once, so one "
+        4, description="Inbox batches driven through the pipeline at once, so one "
         "batch waiting on matcher or Salesforce does not hold up the next. With slow "
-        "Salesforce calls this bounds what the ingress hands on: batches in flight times "
-        "200 per round of matching.")
+        "Salesforce calls this bounds what the ingress hands on (batches in flight times "
+        "200 per round of matching): raise it to 8 when calls take a second.")
 
 
 async def main(stop: asyncio.Event, settings: IngressSettings) -> None:
