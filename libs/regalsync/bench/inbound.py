@@ -14,7 +14,7 @@ from simple_salesforce.api import Salesforce
 
 from regalsync.bench.figures import Figures
 from regalsync.bench.org_client import OrgClient, RegalInbox
-from regalsync.bench.sampling import ProcessSampler, record_processes
+from regalsync.bench.sampling import ProcessSampler, record_processes, wait_until_quiet
 from regalsync.salesforce.soql import quote
 from regalsync.suite.local_suite import LocalSuite, TenantSandbox
 
@@ -23,7 +23,8 @@ _DEADLINE_SECONDS = 300
 
 
 def seed_contacts(suite: LocalSuite, count: int) -> list[str]:
-    """Create ``count`` Contacts with distinct phones; wait until Regal has them."""
+    """Create ``count`` Contacts with distinct phones; wait until Regal has them
+    and the suite has finished what the seed set off."""
     tenant = suite.tenants[0]
     org = OrgClient(tenant.salesforce)
     inbox = RegalInbox(suite.regal["base_url"])
@@ -39,6 +40,10 @@ def seed_contacts(suite: LocalSuite, count: int) -> list[str]:
         time.sleep(0.2)
     org.close()
     inbox.close()
+    # What the seed set off (profile updates, enrichment, our own writes
+    # coming back as change events) must not be measured as inbound work.
+    everyone = suite.supervisor.names()
+    wait_until_quiet(lambda: {n: suite.supervisor.pid(n) for n in everyone})
     return phones
 
 

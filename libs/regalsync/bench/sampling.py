@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import psutil
@@ -10,6 +11,39 @@ import psutil
 from regalsync.bench.figures import Figures
 
 _INTERVAL = 0.2
+# A suite using less than this share of one core counts as quiet.
+_QUIET_CORES = 0.05
+_QUIET_WINDOW_SECONDS = 0.5
+
+
+def wait_until_quiet(pids: Callable[[], dict[str, int | None]], *,
+                     timeout_seconds: float = 60.0) -> float:
+    """Wait until the processes together idle; return the seconds waited.
+
+    Setting a scenario up (seeding records, which the suite then syncs)
+    leaves work behind in the pipeline; measured on top of the scenario,
+    it would count as the scenario's CPU and latency.
+    """
+    began = time.monotonic()
+    while time.monotonic() - began < timeout_seconds:
+        before = _cpu_seconds(pids())
+        time.sleep(_QUIET_WINDOW_SECONDS)
+        if _cpu_seconds(pids()) - before < _QUIET_CORES * _QUIET_WINDOW_SECONDS:
+            break
+    return time.monotonic() - began
+
+
+def _cpu_seconds(pids: dict[str, int | None]) -> float:
+    total = 0.0
+    for pid in pids.values():
+        if pid is None:
+            continue
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
 
 
 class ProcessSampler:
