@@ -30,6 +30,7 @@ import io
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from dataclasses import dataclass
 from typing import Any
 
 import fastavro
@@ -60,6 +61,31 @@ _OVERFLOW = "GAP_OVERFLOW"
 Watched = Callable[[], Awaitable[Collection[str]]]
 
 
+@dataclass(frozen=True)
+class EventSchema:
+    """A change event's Avro schema, whole and cut down to its header.
+
+    The pipeline needs only the ChangeEventHeader: the record's fields are
+    read from Salesforce when the change is handled, and most events are
+    our own writes coming back, dropped on the header alone. Avro writes
+    fields in order and the header comes first, so a schema of that one
+    field decodes it and stops, instead of building every field of the
+    record (about 60 us for a record of 60 fields).
+    """
+
+    full: dict[str, Any]
+    header_only: dict[str, Any]
+
+    @classmethod
+    def parse(cls, raw: dict[str, Any]) -> EventSchema:
+        full: Any = fastavro.parse_schema(raw)
+        fields = raw.get("fields") or []
+        if not fields or fields[0].get("name") != "ChangeEventHeader":
+            return cls(full, full)
+        header_only: Any = fastavro.parse_schema({**raw, "fields": fields[:1]})
+        return cls(full, header_only)
+
+
 class TenantSubscription:
     """Keep one tenant's change-event stream flowing into the inbox."""
 
@@ -78,7 +104,7 @@ class TenantSubscription:
         self._holder = holder
         self._client_tag = client_tag
         self._on_accepted = on_accepted
-        self._schemas: dict[str, dict[str, Any]] = {}
+        self._schemas: dict[str, EventSchema] = {}
         self.live = False
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -158,13 +184,14 @@ class TenantSubscription:
         for consumer_event in response.events:
             event = consumer_event.event
             schema = await self._schema(stub, token, event.schema_id)
-            record: Any = fastavro.schemaless_reader(io.BytesIO(event.payload), schema)
+            record: Any = fastavro.schemaless_reader(io.BytesIO(event.payload),
+                                                     schema.header_only)
             header: dict[str, Any] = record["ChangeEventHeader"]
             newest = max(newest, int(header.get("commitTimestamp") or 0))
             if header.get("changeType") == _OVERFLOW:
                 items += await self._resync(str(header["entityName"]), last_commit, "overflow")
                 continue
-            for change in self._changes(schema, header, first_seen):
+            for change in self._changes(schema.full, header, first_seen):
                 items.append(change_item(self._tenant, consumer_event.replay_id, change))
         if items:
             count_accepted(self._tenant, items, await self._storage.enqueue(QUEUE, items))
@@ -228,12 +255,11 @@ class TenantSubscription:
         return int(stored.decode()) if stored else 0
 
     async def _schema(self, stub: pubsub_pb2_grpc.PubSubStub, token: SalesforceToken,
-                      schema_id: str) -> dict[str, Any]:
+                      schema_id: str) -> EventSchema:
         if schema_id not in self._schemas:
             info = await stub.GetSchema(pubsub_pb2.SchemaRequest(schema_id=schema_id),
                                         metadata=_metadata(token))
-            parsed: Any = fastavro.parse_schema(json.loads(info.schema_json))
-            self._schemas[schema_id] = parsed
+            self._schemas[schema_id] = EventSchema.parse(json.loads(info.schema_json))
         return self._schemas[schema_id]
 
     async def _first_seen_ms(self) -> int:
