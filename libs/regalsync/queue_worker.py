@@ -171,18 +171,18 @@ class QueueWorker:
         window = max(self._gather_for(item) for item in items)
         if window <= 0:
             return items
-        deadline = min(window, min(item.enqueued_at for item in items) + window
-                       - time.time()) + time.monotonic()
-        if deadline <= time.monotonic():
+        oldest = min(item.enqueued_at for item in items)
+        wait = min(window, oldest + window - time.time())
+        if wait <= 0:
             return items
+        deadline = time.monotonic() + wait
         missing = self._batch_size - len(items)
         while (wait := deadline - time.monotonic()) > 0:
             await asyncio.sleep(min(wait, _GATHER_CHECK_SECONDS))
             if wait > _GATHER_CHECK_SECONDS and await self._queues.has_claimable(
                     self._queue, missing):
                 break
-        more = await self._queues.claim(self._queue, worker=self._worker,
-                                        limit=self._batch_size - len(items),
+        more = await self._queues.claim(self._queue, worker=self._worker, limit=missing,
                                         lease_seconds=self._lease)
         return items + more
 

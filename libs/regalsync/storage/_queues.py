@@ -55,18 +55,11 @@ RETURNING id, tenant, idempotency_key, ordering_key, payload, attempts,
   enqueued_at, lease_until, last_error, trace_context
 """
 
-# A read that answers "is anything claimable?" without taking the write
-# lock: idle workers poll, and on SQLite every write transaction blocks the
-# other processes' commits (the webhook acknowledgements among them).
-_ANY_CLAIMABLE = """
-SELECT 1 FROM queue_items
-WHERE queue = ? AND state = 'pending' AND available_at <= ?
-  AND (lease_until IS NULL OR lease_until <= ?)
-LIMIT 1
-"""
-
-# How many items could be claimed, counting no further than needed: a read,
-# for a worker deciding whether to stop gathering.
+# How many items could be claimed, counting no further than needed. A read,
+# which takes no write lock: idle workers poll with it, gathering workers
+# look whether a batch is full, and on SQLite every write transaction
+# blocks the other processes' commits (the webhook acknowledgements among
+# them).
 _COUNT_CLAIMABLE = """
 SELECT COUNT(*) FROM (
   SELECT 1 FROM queue_items
@@ -103,7 +96,6 @@ class QueueStore(Component):
         """Add items in one transaction; return, per item, whether it is
         new (False: its idempotency key was already in the queue)."""
         now = self._clock()
-
         dialect = self._backend.dialect
 
         async def work(tx: Tx) -> list[bool]:
@@ -120,10 +112,7 @@ class QueueStore(Component):
             raise InvalidInput("limit and lease_seconds must be positive")
         now = self._clock()
 
-        async def probe(tx: Tx) -> list[Row]:
-            return await tx.fetch(_ANY_CLAIMABLE, (queue, now, now))
-
-        if not await self._backend.run(probe, write=False, one_statement=True):
+        if not await self.has_claimable(queue, 1):
             return []
         sql = _CLAIM.format(skip_locked=self._backend.dialect.skip_locked)
         params = (queue, now, now, limit, worker, now + lease_seconds)
